@@ -1,0 +1,1 @@
+"""Veriflow: the package every Veriflow Lambda function imports."""

@@ -1,0 +1,68 @@
+"""`veriflow` command line: migrate the database, run the local cloud, fire a schedule."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from veriflow.core.settings import exit_on_bad_settings
+
+DEFAULT_TEMPLATE = Path("template.yaml")
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from veriflow.core.db import database_url
+    from veriflow.core.migrations import current_revision, upgrade
+
+    settings = exit_on_bad_settings()
+    url = database_url(settings)
+    upgrade(url, args.revision)
+    print(f"database at revision {current_revision(url)}")
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from veriflow.local.dev import run_dev
+
+    exit_on_bad_settings()
+    return run_dev(template=args.template, host=args.host, port=args.port)
+
+
+def _fire(args: argparse.Namespace) -> int:
+    from veriflow.local.dev import fire_remote
+
+    print(fire_remote(args.url, args.name))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="veriflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.add_argument("--revision", default="head")
+    migrate.set_defaults(run=_migrate)
+
+    dev = commands.add_parser("dev", help="run the local cloud and the HTTP API on 127.0.0.1")
+    dev.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
+    dev.set_defaults(run=_dev)
+
+    fire = commands.add_parser("fire", help="fire a schedule of the running local cloud now")
+    fire.add_argument("name", help="logical id of the schedule rule or of its function")
+    fire.add_argument("--url", default="http://127.0.0.1:3000")
+    fire.set_defaults(run=_fire)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

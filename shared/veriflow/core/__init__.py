@@ -1,0 +1,1 @@
+"""Core building blocks: settings, database, errors, HTTP app factory, observability, AWS clients."""

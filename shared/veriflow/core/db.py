@@ -1,0 +1,149 @@
+"""SQLAlchemy engine and sessions, created on first use and reused for the life of the container."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from veriflow.core.settings import Settings, get_settings
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way in and out; SQLite drops offsets, so normalise on write."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Veriflow table."""
+
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def database_url(settings: Settings) -> str:
+    """The SQLAlchemy URL: DATABASE_URL, the Secrets Manager secret, or the local SQLite file."""
+    if settings.database_url is not None:
+        return normalise_url(settings.database_url.get_secret_value())
+    if settings.database_secret_arn is not None:
+        return _url_from_secret(settings.database_secret_arn)
+    settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+pysqlite:///{settings.sqlite_path}"
+
+
+def normalise_url(url: str) -> str:
+    """PostgreSQL always goes through pg8000 (pure Python: no compiled driver in the layer)."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+pg8000://" + url[len(prefix):]
+    return url
+
+
+def _url_from_secret(secret_arn: str) -> str:
+    from aws_lambda_powertools.utilities import parameters
+    from sqlalchemy.engine import URL
+
+    from veriflow.core.aws import client
+
+    raw = parameters.get_secret(secret_arn, max_age=300, boto3_client=client("secretsmanager"))
+    secret: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else json.loads(bytes(raw))
+    return URL.create(
+        "postgresql+pg8000",
+        username=secret["username"],
+        password=secret["password"],
+        host=secret["host"],
+        port=int(secret.get("port", 5432)),
+        database=secret.get("dbname") or secret.get("database") or "veriflow",
+    ).render_as_string(hide_password=False)
+
+
+def make_engine(url: str, settings: Settings) -> Engine:
+    """An engine tuned for short-lived Lambda containers (small pool, pre-ping, recycle)."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(url, echo=settings.db_echo, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    connect_args: dict[str, Any] = {"timeout": 10}
+    if not settings.is_local:
+        connect_args["ssl_context"] = True
+    return create_engine(
+        url,
+        echo=settings.db_echo,
+        pool_size=settings.db_pool_size,
+        max_overflow=2,
+        pool_pre_ping=True,
+        pool_recycle=300,
+        connect_args=connect_args,
+    )
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+_lock = threading.Lock()
+_engine: Engine | None = None
+_sessions: sessionmaker[Session] | None = None
+
+
+def get_engine() -> Engine:
+    """The process-wide engine, created on first use."""
+    global _engine, _sessions
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                settings = get_settings()
+                _engine = make_engine(database_url(settings), settings)
+                _sessions = sessionmaker(_engine, expire_on_commit=False)
+    return _engine
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    get_engine()
+    assert _sessions is not None
+    with _sessions() as session, session.begin():
+        yield session
+
+
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency: one session per request, committed when the route returns."""
+    with session_scope() as session:
+        yield session
+
+
+def reset_engine() -> None:
+    """Dispose the engine (tests switching databases)."""
+    global _engine, _sessions
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine, _sessions = None, None
+

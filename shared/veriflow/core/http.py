@@ -1,0 +1,82 @@
+"""The FastAPI app every endpoint-group function builds, and its Lambda handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from veriflow.core.errors import envelope
+from veriflow.core.middleware import RequestContextMiddleware
+from veriflow.core.responses import install_error_handlers
+
+API_TITLE = "Veriflow API"
+API_VERSION = "1.0.0"
+
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details", "request_id"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+                "request_id": {"type": ["string", "null"]},
+            },
+        }
+    },
+    "example": envelope("not_found", "Not found", None, "Kx2bqiYEoAMEbSg="),
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids: `<tag>-<function name>`."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(*routers: APIRouter) -> FastAPI:
+    """The app of one endpoint group (or, locally, of all of them at once)."""
+    app = FastAPI(
+        title=API_TITLE,
+        version=API_VERSION,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+        responses={"default": {"description": "Error", "content": {"application/json": {"schema": _ERROR_SCHEMA}}}},
+    )
+    for router in routers:
+        app.include_router(router)
+    app.state.routers = routers
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    return app
+
+
+def openapi_spec(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document of `app` (FastAPI caches it on the app)."""
+    return app.openapi()
+
+
+def http_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda handler for an HTTP API (payload v2) function serving `app`."""
+    from aws_lambda_powertools.logging import correlation_paths
+    from mangum import Mangum
+
+    from veriflow.core.observability import logger, metrics, tracer
+
+    asgi: Callable[[dict[str, Any], Any], dict[str, Any]] = Mangum(app, lifespan="off")
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return asgi(event, context)
+
+    return handler  # type: ignore[no-any-return]

@@ -1,0 +1,48 @@
+"""Alembic, driven from code: `veriflow migrate` and the readiness check use it."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+SCRIPT_LOCATION = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    # Passed as an attribute, not an option: ConfigParser would choke on `%` in passwords.
+    config.attributes["url"] = url
+    return config
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest revision shipped with this code."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Brings the database at `url` (default: the configured one) to `revision`."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str | None = None) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from veriflow.core.db import get_engine
+
+    engine = create_engine(url) if url else get_engine()
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,21 @@
+"""Baseline: the schema starts versioned, so readiness can tell a database that is behind.
+
+Revision ID: 0001_baseline
+Revises:
+Create Date: 2026-11-22
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0001_baseline"
+down_revision: str | None = None
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Domain tables arrive in their own revisions."""
+
+
+def downgrade() -> None:
+    """Nothing to undo."""

@@ -1,0 +1,13 @@
+"""Imports every domain's SQLAlchemy models so `Base.metadata` knows all tables."""
+
+from __future__ import annotations
+
+import importlib
+
+# One entry per domain package that defines tables, in dependency order.
+MODEL_MODULES: tuple[str, ...] = ()
+
+
+def import_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
