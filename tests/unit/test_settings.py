@@ -62,11 +62,6 @@ def test_invalid_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, name: 
     assert raised.value.setting == name
 
 
-def test_cors_origins_split_on_commas(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "https://a.example, https://b.example")
-    assert get_settings().cors_allowed_origins == ["https://a.example", "https://b.example"]
-
-
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Stage = Literal["local", "dev", "staging", "prod"]
 
@@ -41,15 +41,7 @@ class Settings(BaseSettings):
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    cors_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     health_check_timeout_s: float = Field(default=2.0, gt=0)
-
-    @field_validator("cors_allowed_origins", mode="before")
-    @classmethod
-    def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
-        return value
 
     @field_validator("database_url", mode="before")
     @classmethod
