@@ -1,0 +1,123 @@
+# Veriflow: a newcomer needs two commands, `make dev` and `make test`. `make help` lists the rest.
+# Every environment is built from the Python 3.13 that scripts/python313.sh finds (or builds once):
+# Lambda runs python3.13, so tests, the local cloud and `sam build` run that same minor version.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+VENV     := .venv
+VENV_SAM := .venv-sam
+PY       := $(VENV)/bin/python
+SAM      := $(VENV_SAM)/bin/sam
+BUILD    := .aws-sam/build
+
+# The interpreter, looked up on first use only (recursive variable that replaces itself), so
+# `make help` or `make clean` never build Python and one run never looks it up twice.
+PYTHON313 = $(eval PYTHON313 := $$(shell scripts/python313.sh))$(PYTHON313)
+
+# What every check, benchmark and the dev server sees unless the caller says otherwise.
+export AWS_DEFAULT_REGION ?= eu-west-1
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# ---------------------------------------------------------------------------------------------
+# Environments
+# ---------------------------------------------------------------------------------------------
+# $(call ensure-venv,DIR): (re)create DIR from the project's Python 3.13 unless it already was
+# built from that interpreter. Only touches DIR/pyvenv.cfg when it recreates the environment,
+# so the install stamp below re-runs exactly then.
+define ensure-venv
+	@py='$(PYTHON313)'; \
+	if [ -z "$$py" ]; then echo "make: no Python 3.13 (scripts/python313.sh failed, see above)" >&2; exit 1; fi; \
+	have=$$(sed -n 's/^executable *= *//p' $(1)/pyvenv.cfg 2>/dev/null || true); \
+	if [ "$$(realpath -qe "$$have")" != "$$(realpath -e "$$py")" ] || ! $(1)/bin/python -c '' 2>/dev/null; then \
+	  echo "Creating $(1) with $$py"; rm -rf $(1); "$$py" -m venv $(1); \
+	fi
+endef
+
+.PHONY: FORCE
+FORCE:
+
+$(VENV)/pyvenv.cfg: FORCE
+	$(call ensure-venv,$(VENV))
+
+$(VENV_SAM)/pyvenv.cfg: FORCE
+	$(call ensure-venv,$(VENV_SAM))
+
+# The test environment: the deps layer's pins plus the tools, then our package editable.
+$(VENV)/.installed: $(VENV)/pyvenv.cfg layers/deps/requirements.txt requirements/dev.txt pyproject.toml
+	$(VENV)/bin/pip install -q -r layers/deps/requirements.txt -r requirements/dev.txt
+	$(VENV)/bin/pip install -q -e . --no-deps
+	@touch $@
+
+# The SAM CLI and cfn-lint apart: the SAM CLI pins boto3 below the runtime's version.
+$(VENV_SAM)/.installed: $(VENV_SAM)/pyvenv.cfg requirements/sam.txt
+	$(VENV_SAM)/bin/pip install -q -r requirements/sam.txt
+	@touch $@
+
+.PHONY: venv venv-sam
+venv: $(VENV)/.installed ## build or refresh .venv (runs by itself when needed)
+venv-sam: $(VENV_SAM)/.installed ## build or refresh .venv-sam (SAM CLI, cfn-lint)
+
+# ---------------------------------------------------------------------------------------------
+# Everyday
+# ---------------------------------------------------------------------------------------------
+.PHONY: dev
+dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops it)
+	$(VENV)/bin/veriflow migrate
+	exec $(VENV)/bin/veriflow dev
+
+.PHONY: test
+test: venv ## the whole suite: unit, functional, integration, e2e
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: venv ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+.PHONY: fmt
+fmt: venv ## format the code and apply ruff's safe fixes
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+.PHONY: bench
+bench: venv ## run every benchmark in bench/ (reports, never fails on a budget)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) "$$b"; done
+
+.PHONY: lock
+lock: ## re-resolve requirements/*.in into the pinned files
+	scripts/lock.sh
+
+# ---------------------------------------------------------------------------------------------
+# Template checks (CI runs them): lint, build for arm64 without Docker, then check the build
+# ---------------------------------------------------------------------------------------------
+.PHONY: template-check
+template-check: venv venv-sam ## validate, lint and build template.yaml, then check the build
+	$(SAM) validate --lint --template-file template.yaml
+	$(VENV_SAM)/bin/cfn-lint template.yaml
+	$(MAKE) --no-print-directory sam-build
+	$(PY) scripts/check_asl_substitutions.py
+	$(PY) scripts/check_handlers.py
+	$(PY) scripts/check_function_sizes.py --build-dir $(BUILD)
+
+# sam build finds python3.13 on PATH: put the project's interpreter first.
+.PHONY: sam-build
+sam-build: venv-sam ## sam build (arm64 wheels from PyPI, no container)
+	@py='$(PYTHON313)'; test -n "$$py" || { echo "make: no Python 3.13" >&2; exit 1; }; \
+	set -x; PATH="$$(dirname "$$py"):$$PATH" $(SAM) build --parallel --template-file template.yaml --build-dir $(BUILD)
+
+.PHONY: clean distclean
+clean: ## remove build output and caches (keeps the virtual environments)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache build shared/*.egg-info
+	find . -path ./$(VENV) -prune -o -path ./$(VENV_SAM) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv and .venv-sam too
+	rm -rf $(VENV) $(VENV_SAM)
