@@ -1,0 +1,82 @@
+"""The data layer and the health group on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from types import ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from veriflow.core.db import UTCDateTime, get_engine, normalise_url, reset_engine, session_scope
+from veriflow.core.migrations import current_revision, head_revision, upgrade
+from veriflow.core.settings import get_settings
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def database(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh database on the test cluster, set as DATABASE_URL (in its plain postgresql:// form)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    reset_engine()
+    yield url
+    reset_engine()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_plain_postgres_url_runs_on_pg8000(database: str) -> None:
+    assert get_engine().dialect.driver == "pg8000"
+    with session_scope() as session:
+        assert "PostgreSQL" in session.execute(text("select version()")).scalar_one()
+
+
+def test_migrations_reach_head_on_postgres(database: str) -> None:
+    # GIVEN an empty database  WHEN migrated (twice: migrating is idempotent)
+    upgrade(normalise_url(database))
+    upgrade(normalise_url(database))
+    # THEN it is at the newest revision
+    assert current_revision(normalise_url(database)) == head_revision()
+
+
+def test_timestamps_keep_the_instant_on_postgres(database: str) -> None:
+    # GIVEN a table with the application's timestamp type, outside the application's metadata
+    table = Table("stamps", MetaData(), Column("id", Integer, primary_key=True), Column("at", UTCDateTime()))
+    table.metadata.create_all(get_engine())
+    instant = datetime(2026, 11, 22, 12, 0, tzinfo=timezone(timedelta(hours=-5)))
+    # WHEN a time in UTC-5 is written and read back
+    with session_scope() as session:
+        session.execute(table.insert().values(id=1, at=instant))
+    with session_scope() as session:
+        stored = session.execute(select(table.c.at)).scalar_one()
+    # THEN it is the same instant, in UTC
+    assert stored == instant
+    assert stored.utcoffset() == timedelta(0)
+    assert stored.astimezone(UTC).hour == 17
+
+
+def test_ready_through_the_handler_on_postgres(
+    database: str,
+    load_function: Callable[[str], ModuleType],
+    invoke_http: Callable[..., dict[str, Any]],
+) -> None:
+    handler = load_function("health").handler
+    # GIVEN a database that is not migrated yet  THEN not ready
+    assert invoke_http(handler, "GET", "/health/ready")["statusCode"] == 503
+    # GIVEN it is migrated  THEN ready, with the database check timed
+    upgrade(normalise_url(database))
+    response = invoke_http(handler, "GET", "/health/ready")
+    assert response["statusCode"] == 200, response["json"]
+    assert response["json"]["checks"]["database"]["status"] == "ok"
