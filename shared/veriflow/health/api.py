@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from veriflow.health import service
 from veriflow.health.schemas import LivePublic, ReadyPublic
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -23,6 +22,9 @@ def live() -> LivePublic:
 )
 def ready(response: Response) -> ReadyPublic:
     """The database and every AWS resource the function is wired to, each with its latency."""
+    # Imported here: liveness must not pay for the database and AWS clients at cold start.
+    from veriflow.health import service
+
     result = service.readiness()
     if result.status != "ok":
         response.status_code = 503
