@@ -73,10 +73,14 @@ def http_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]
 
     asgi: Callable[[dict[str, Any], Any], dict[str, Any]] = Mangum(app, lifespan="off")
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-    @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return asgi(event, context)
 
-    return handler  # type: ignore[no-any-return]
+    # Outermost first: logging context, then the trace segment, then metrics flushed per invocation.
+    wrapped: Callable[[dict[str, Any], Any], dict[str, Any]]
+    wrapped = metrics.log_metrics(handler, capture_cold_start_metric=True)
+    wrapped = tracer.capture_lambda_handler(wrapped, capture_response=False)
+    wrapped = logger.inject_lambda_context(
+        wrapped, correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True
+    )
+    return wrapped
