@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+
 from veriflow.core.aws import reset_clients
 from veriflow.core.db import reset_engine
 from veriflow.core.migrations import head_revision
@@ -29,6 +31,12 @@ BASE_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
+
+
+# Powertools reads its variables when a module creates its Logger: set them before any test module
+# imports veriflow, as Lambda does before it imports a handler.
+for _name, _value in BASE_ENV.items():
+    os.environ.setdefault(_name, _value)
 
 
 def reset_caches() -> None:

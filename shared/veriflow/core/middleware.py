@@ -63,7 +63,7 @@ class RequestContextMiddleware:
             logger.exception("unhandled error")
             if not started:
                 error = InternalError("An unexpected error occurred; quote the request id when reporting it.")
-                await error_response(error, request_id)(scope, receive, send_with_id)
+                await error_response(error, request_id, logged=True)(scope, receive, send_with_id)
         finally:
             unbind_request_id(token)
 

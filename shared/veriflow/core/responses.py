@@ -21,10 +21,12 @@ from veriflow.core.errors import (
 from veriflow.core.observability import logger
 
 
-def error_response(exc: AppError, request_id: str | None) -> JSONResponse:
-    """The envelope for `exc`; client errors are logged as facts, server errors with the cause."""
-    log = logger.error if exc.status >= 500 else logger.info
-    log("request failed", extra={"status": exc.status, "code": exc.code, "error_message": exc.message})
+def error_response(exc: AppError, request_id: str | None, *, logged: bool = False) -> JSONResponse:
+    """The envelope for `exc`; client errors are logged as facts, server errors at ERROR
+    (`logged` when the caller already logged the cause with its traceback)."""
+    if not logged:
+        log = logger.error if exc.status >= 500 else logger.info
+        log("request failed", extra={"status": exc.status, "code": exc.code, "error_message": exc.message})
     return JSONResponse(
         envelope(exc.code, exc.message, exc.details, request_id), status_code=exc.status, headers=exc.headers
     )
