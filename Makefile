@@ -18,8 +18,6 @@ BUILD    := .aws-sam/build
 # `make help` or `make clean` never build Python and one run never looks it up twice.
 PYTHON313 = $(eval PYTHON313 := $$(shell scripts/python313.sh))$(PYTHON313)
 
-# What every check, benchmark and the dev server sees unless the caller says otherwise.
-export AWS_DEFAULT_REGION ?= eu-west-1
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -101,7 +99,7 @@ lock: ## re-resolve requirements/*.in into the pinned files
 # ---------------------------------------------------------------------------------------------
 .PHONY: template-check
 template-check: venv venv-sam ## validate, lint and build template.yaml, then check the build
-	$(SAM) validate --lint --template-file template.yaml
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM) validate --lint --template-file template.yaml
 	$(VENV_SAM)/bin/cfn-lint template.yaml
 	$(MAKE) --no-print-directory sam-build
 	$(PY) scripts/check_asl_substitutions.py
