@@ -1,0 +1,111 @@
+"""Templates load, translate offline and resolve like CloudFormation would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from veriflow.local import TemplateError, load_template
+from veriflow.local.apigw import http_routes
+from veriflow.local.intrinsics import Resolver
+from veriflow.local.stack import Stack
+
+
+def test_repo_template_translates_and_lists_its_http_routes(repo_template: Path) -> None:
+    # GIVEN the real template (its one required parameter has no default)
+    template = load_template(repo_template)
+    stack = Stack(template, parameters={
+        "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:veriflow-db",
+    })
+
+    # WHEN its HTTP routes are listed
+    routes = {route.route_key: route.function_id for route in http_routes(stack)}
+
+    # THEN the translation is CloudFormation and every HttpApi event is a route
+    assert "Transform" not in template.cfn
+    assert template.resources("AWS::Lambda::Function")
+    assert routes == {"GET /health/live": "HealthApiFunction", "GET /health/ready": "HealthApiFunction"}
+    assert template.local_paths  # code folders were replaced by placeholder S3 locations
+    assert all(path.exists() for path in template.local_paths.values())
+
+
+def test_intrinsics_resolve_in_function_environment(fixture_template: Path) -> None:
+    # GIVEN the test template with default parameters
+    stack = Stack(load_template(fixture_template))
+
+    # WHEN the echo function's environment is resolved
+    env = stack.properties("EchoFunction")["Environment"]["Variables"]
+
+    # THEN Ref, GetAtt, Sub (both forms), Join, Select, Split, If, FindInMap and pseudo parameters resolve
+    queue = stack.physical("WorkQueue")
+    assert env["QUEUE_URL"] == queue.url
+    assert env["QUEUE_ARN"] == queue.arn == "arn:aws:sqs:us-east-1:123456789012:veriflow-local-WorkQueue"
+    assert env["BUCKET"] == "localcloud-test-uploads"
+    assert env["FIRST_ORIGIN"] == "https://a.example"
+    assert env["ORIGINS"] == "https://a.example;https://b.example"
+    assert env["SECOND_PART"] == "b"
+    assert env["SUB_LIST"] == "test-us-east-1-veriflow-local-CallsTable"
+    assert env["MODE"] == "relaxed"
+    assert "PROD_ONLY" not in env  # AWS::NoValue removes the key
+    assert env["URL_SUFFIX"] == "amazonaws.com"
+    assert env["ACCOUNT"] == "123456789012"
+    assert env["LOG_LEVEL"] == "DEBUG"
+    assert env["STAGE"] == "test"  # Globals, merged by the translator
+
+
+def test_parameter_overrides_and_conditions(fixture_template: Path) -> None:
+    # GIVEN overrides for a plain and a CommaDelimitedList parameter
+    stack = Stack(load_template(fixture_template), parameters={
+        "Stage": "prod", "AllowedOrigins": "https://x.example, https://y.example",
+    }, region="eu-west-1")
+
+    # WHEN values depending on them are resolved
+    env = stack.properties("EchoFunction")["Environment"]["Variables"]
+
+    # THEN overrides win, list members are trimmed, and conditional resources exist
+    assert env["MODE"] == "strict"
+    assert env["PROD_ONLY"] == "yes"
+    assert env["ORIGINS"] == "https://x.example;https://y.example"
+    assert env["SUB_LIST"] == "prod-eu-west-1-veriflow-local-CallsTable"
+    assert "ProdOnlyQueue" in stack.resources()
+    assert stack.outputs()["Origins"] == "https://x.example,https://y.example"
+
+
+def test_conditional_resource_is_absent_when_false(fixture_template: Path) -> None:
+    # GIVEN the default Stage, for which IsProd is false
+    stack = Stack(load_template(fixture_template))
+    # THEN the resource guarded by IsProd does not exist, though the template declares it
+    assert "ProdOnlyQueue" not in stack.resources()
+    assert "ProdOnlyQueue" in stack.template.resources()
+
+
+@pytest.mark.parametrize(("parameters", "message"), [
+    ({"Stage": "staging"}, "is not one of"),
+    ({"Unknown": "x"}, "not declared"),
+])
+def test_bad_parameters_are_refused(fixture_template: Path, parameters: dict[str, str], message: str) -> None:
+    # WHEN a parameter value breaks AllowedValues, or names no parameter, THEN it is refused
+    with pytest.raises(TemplateError, match=message):
+        Stack(load_template(fixture_template), parameters=parameters)
+
+
+def test_missing_parameter_without_default_is_named(repo_template: Path) -> None:
+    # WHEN a parameter without default gets no value, THEN the error names it
+    with pytest.raises(TemplateError, match="DatabaseSecretArn has no default"):
+        Stack(load_template(repo_template))
+
+
+def test_sub_escapes_and_attribute_references() -> None:
+    # GIVEN a resolver over a bare template with one bucket
+    template = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "b1"}}}}
+    resolver = Resolver(template, {"Env": "dev"}, {"AWS::Region": "eu-west-1"},
+                        ref=lambda name: f"ref:{name}", get_att=lambda name, attr: f"{name}.{attr}")
+
+    # WHEN Sub mixes a literal, a parameter, a pseudo parameter, an attribute and a resource
+    value = resolver.resolve({"Fn::Sub": "${!Literal}/${Env}/${AWS::Region}/${Bucket.Arn}/${Bucket}"})
+
+    # THEN each is replaced the CloudFormation way
+    assert value == "${Literal}/dev/eu-west-1/Bucket.Arn/ref:Bucket"
+    assert resolver.resolve({"Fn::Select": ["1", {"Fn::GetAZs": ""}]}) == "eu-west-1b"
+    assert resolver.resolve([{"Ref": "AWS::NoValue"}, "kept"]) == ["kept"]
