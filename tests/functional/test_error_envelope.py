@@ -9,6 +9,7 @@ import pytest
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
+
 from veriflow.core.errors import Conflict, NotFound
 from veriflow.core.http import create_app, http_handler
 

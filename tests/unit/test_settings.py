@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+
 from veriflow.core.db import normalise_url
 from veriflow.core.settings import SettingsError, get_settings
 
