@@ -67,10 +67,11 @@ venv-sam: $(VENV_SAM)/.installed ## build or refresh .venv-sam (SAM CLI, cfn-lin
 # ---------------------------------------------------------------------------------------------
 # Everyday
 # ---------------------------------------------------------------------------------------------
+# exec: the server replaces the recipe's shell, so Ctrl-C (SIGINT) reaches it directly.
 .PHONY: dev
-dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops it)
+dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops it; DEV_ARGS=--port 3001)
 	$(VENV)/bin/veriflow migrate
-	exec $(VENV)/bin/veriflow dev
+	exec $(VENV)/bin/veriflow dev $(DEV_ARGS)
 
 .PHONY: test
 test: venv ## the whole suite: unit, functional, integration, e2e
