@@ -113,13 +113,16 @@ def _replace_local_uris(template: dict[str, Any], base: Path) -> dict[str, Path]
 
 def _translate(template: dict[str, Any], region: str, parameters: dict[str, Any]) -> dict[str, Any]:
     import boto3
+    from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
     # A session with only a region: the translator reads it for pseudo parameters, never calls AWS.
     session = boto3.session.Session(region_name=region)
-    translator = Translator(None, Parser(), boto_session=session)
+    # Its metrics go nowhere, but must be published or the translator warns when it is collected.
+    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
+    translator = Translator(None, Parser(), boto_session=session, metrics=metrics)
     try:
         translated: dict[str, Any] = translator.translate(
             template, parameter_values=parameters, get_managed_policy_map=dict
@@ -127,4 +130,6 @@ def _translate(template: dict[str, Any], region: str, parameters: dict[str, Any]
     except InvalidDocumentException as exc:
         causes = "; ".join(str(cause) for cause in exc.causes)
         raise TemplateError(f"the SAM template does not translate: {causes}") from exc
+    finally:
+        metrics.publish()
     return translated

@@ -1,0 +1,145 @@
+"""The local HTTP API: a stdlib threading server in front of the template's HttpApi routes.
+
+Besides the routes it serves `/openapi.json`, `/docs`, and, to loopback clients only,
+`POST /_local/schedules/{name}` to fire a schedule now.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+from veriflow.core.errors import envelope
+from veriflow.local.apigw import HttpResponse, Route, RouteTable, build_event, to_http_response
+from veriflow.local.errors import LocalCloudError
+
+log = logging.getLogger("veriflow-local")
+
+# (function name, event) → (result, errored): the same Lambda invocation path everything else uses.
+Invoke = Callable[[str, dict[str, Any]], tuple[Any, bool]]
+_SCHEDULES_PREFIX = "/_local/schedules/"
+_MESSAGES = {
+    "not_found": (404, "No route matches this path"),
+    "method_not_allowed": (405, "This path does not accept this method"),
+}
+
+
+class LocalHttpApi:
+    """Routes requests to functions; `openapi` and `fire_schedule` back the extra local endpoints."""
+
+    def __init__(
+        self,
+        routes: list[Route],
+        invoke: Invoke,
+        openapi: Callable[[], dict[str, Any]],
+        fire_schedule: Callable[[str], dict[str, Any]],
+        api_id: str,
+        account_id: str,
+    ) -> None:
+        self.table = RouteTable(routes)
+        self._invoke, self._openapi, self._fire = invoke, openapi, fire_schedule
+        self._api_id, self._account_id = api_id, account_id
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve in a background thread; returns the base URL (port 0 picks a free port)."""
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def handle_one_request(self) -> None:
+                self.raw_requestline = self.rfile.readline(65537)
+                if not self.raw_requestline or not self.parse_request():
+                    self.close_connection = True
+                    return
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                response = api.handle(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
+                self.send_response(response.status)
+                for name, value in response.headers:
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(response.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
+                self.wfile.flush()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.info("%s %s", self.address_string(), format % args)
+
+        self._server = ThreadingHTTPServer((host, port), Handler)
+        self._server.daemon_threads = True
+        # A short poll interval keeps stop() quick; the cost is a wake-up every 50 ms.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="local-http-api",
+                                        daemon=True)
+        self._thread.start()
+        bound_port = self._server.server_address[1]
+        return f"http://{host}:{bound_port}"
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> HttpResponse:
+        """One request, answered like API Gateway would (errors in our envelope)."""
+        request_id = str(uuid.uuid4())
+        path = target.partition("?")[0]
+        try:
+            if method == "GET" and path == "/openapi.json":
+                return _json(200, self._openapi(), request_id)
+            if method == "GET" and path == "/docs":
+                return _docs_page(request_id)
+            if path.startswith(_SCHEDULES_PREFIX) and ipaddress.ip_address(client_ip).is_loopback:
+                if method != "POST":
+                    return _error("method_not_allowed", request_id)
+                return _json(200, self._fire(unquote(path[len(_SCHEDULES_PREFIX):])), request_id)
+            found = self.table.resolve(method, path)
+            if isinstance(found, str):
+                return _error(found, request_id)
+            route, params = found
+            event = build_event(route, params, method, target, headers, body, client_ip,
+                                self._api_id, self._account_id, request_id)
+            result, errored = self._invoke(route.function_name, event)
+        except LocalCloudError as exc:
+            return _error("not_found", request_id, str(exc))
+        except Exception:
+            log.exception("%s %s failed in the local HTTP API", method, path)
+            return _json(500, envelope("internal_error", "Internal Server Error", None, request_id), request_id)
+        if errored:
+            # API Gateway answers 500 when the integration fails; the function's error is in our log.
+            log.warning("%s %s: %s", method, path, result)
+            return _json(500, envelope("internal_error", "Internal Server Error", None, request_id), request_id)
+        response = to_http_response(result)
+        return HttpResponse(response.status, [*response.headers, ("apigw-requestid", request_id)], response.body)
+
+
+def _json(status: int, payload: Any, request_id: str) -> HttpResponse:
+    headers = [("content-type", "application/json"), ("apigw-requestid", request_id)]
+    return HttpResponse(status, headers, json.dumps(payload).encode())
+
+
+def _error(code: str, request_id: str, message: str | None = None) -> HttpResponse:
+    status, default = _MESSAGES[code]
+    return _json(status, envelope(code, message or default, None, request_id), request_id)
+
+
+def _docs_page(request_id: str) -> HttpResponse:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="Veriflow API (local)")
+    return HttpResponse(200, [("content-type", "text/html; charset=utf-8"), ("apigw-requestid", request_id)],
+                        bytes(page.body))
