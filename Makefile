@@ -98,14 +98,15 @@ lock: ## re-resolve requirements/*.in into the pinned files
 # ---------------------------------------------------------------------------------------------
 # Template checks (CI runs them): lint, build for arm64 without Docker, then check the build
 # ---------------------------------------------------------------------------------------------
-.PHONY: template-check
-template-check: venv venv-sam ## validate, lint and build template.yaml, then check the build
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM) validate --lint --template-file template.yaml
-	$(VENV_SAM)/bin/cfn-lint template.yaml
-	$(MAKE) --no-print-directory sam-build
+.PHONY: template-check template-lint
+template-check: venv template-lint sam-build ## validate, lint and build template.yaml, then check the build
 	$(PY) scripts/check_asl_substitutions.py
 	$(PY) scripts/check_handlers.py
 	$(PY) scripts/check_function_sizes.py --build-dir $(BUILD)
+
+template-lint: venv-sam ## sam validate --lint and cfn-lint
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM) validate --lint --template-file template.yaml
+	$(VENV_SAM)/bin/cfn-lint template.yaml
 
 # sam build finds python3.13 on PATH: put the project's interpreter first.
 .PHONY: sam-build
