@@ -26,11 +26,12 @@ from veriflow.local.clients import FAKE_CREDENTIALS
 from veriflow.local.cloud import LocalCloud
 from veriflow.local.errors import LocalCloudError
 from veriflow.local.moto_hooks import MOTO_CONFIG, check_moto_internals
+from veriflow.local.stack import DEFAULT_ACCOUNT_ID
 
 # Values for parameters the real template requires but that mean nothing locally; applied only
 # to parameters the template declares and the caller did not set.
 DEV_PARAMETERS: dict[str, str] = {
-    "DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:veriflow-local-database",
+    "DatabaseSecretArn": "arn:aws:secretsmanager:{region}:{account}:secret:veriflow-local-database",
 }
 
 
@@ -149,7 +150,7 @@ def _dev_parameters(template: str | Path, region: str, given: Mapping[str, Any] 
 
     declared = parse_template(Path(template).read_text(encoding="utf-8")).get("Parameters", {})
     defaults = {
-        name: value.replace(":us-east-1:", f":{region}:")
+        name: value.format(region=region, account=DEFAULT_ACCOUNT_ID)
         for name, value in DEV_PARAMETERS.items()
         if name in declared and "Default" not in declared[name]
     }
@@ -184,7 +185,7 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
 
 def _announce(cloud: LocalCloud, urls: DevUrls) -> None:
     lines = [f"Veriflow local cloud: API {urls.api}  docs {urls.docs}  (moto {urls.moto})"]
-    lines += [f"  {route.route_key:<40} → {route.function_id}" for route in cloud.routes]
+    lines += [f"  {route.route_key:<40} -> {route.function_id}" for route in cloud.routes]
     lines += [f"  schedule {rule.logical_id}: {rule.expression} (veriflow fire {rule.logical_id})"
               for rule in cloud.scheduler.rules]
     lines.append("Ctrl-C stops it.")

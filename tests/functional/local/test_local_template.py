@@ -109,3 +109,21 @@ def test_sub_escapes_and_attribute_references() -> None:
     assert value == "${Literal}/dev/eu-west-1/Bucket.Arn/ref:Bucket"
     assert resolver.resolve({"Fn::Select": ["1", {"Fn::GetAZs": ""}]}) == "eu-west-1b"
     assert resolver.resolve([{"Ref": "AWS::NoValue"}, "kept"]) == ["kept"]
+
+
+def test_runtime_code_never_imports_the_local_cloud() -> None:
+    # GIVEN every module that ships to Lambda (functions and the shared package, but not the
+    # local cloud itself or the developer CLI)
+    root = Path(__file__).resolve().parents[3]
+    shipped = [*root.joinpath("functions").rglob("*.py"), *root.joinpath("shared", "veriflow").rglob("*.py")]
+    local = root / "shared" / "veriflow" / "local"
+    cli = root / "shared" / "veriflow" / "cli.py"
+
+    # WHEN they are searched for imports of veriflow.local
+    offenders = [
+        str(path.relative_to(root)) for path in shipped
+        if local not in path.parents and path != cli and "veriflow.local" in path.read_text(encoding="utf-8")
+    ]
+
+    # THEN there are none (the local cloud pulls in moto and the SAM translator)
+    assert offenders == []
