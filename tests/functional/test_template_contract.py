@@ -1,0 +1,109 @@
+"""Code and template stay in step: routes, OpenAPI, sample events and health coverage."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from moto import mock_aws
+
+from veriflow.local import MOTO_CONFIG, LocalCloud
+from veriflow.local.dev import DEV_PARAMETERS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What readiness can probe, by the environment-variable suffix that names each kind of resource.
+CHECKED_RESOURCES = {
+    "AWS::S3::Bucket": "_BUCKET",
+    "AWS::SQS::Queue": "_QUEUE_URL",
+    "AWS::DynamoDB::Table": "_TABLE",
+    "AWS::SecretsManager::Secret": "_SECRET_ARN",
+    "AWS::StepFunctions::StateMachine": "_STATE_MACHINE_ARN",
+}
+
+
+@pytest.fixture(scope="module")
+def cloud() -> Iterator[LocalCloud]:
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        local = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
+        try:
+            yield local
+        finally:
+            local.close()
+
+
+def _router_routes(app: FastAPI) -> set[tuple[str, str]]:
+    # The app's own OpenAPI document is FastAPI's public list of what it serves.
+    paths: dict[str, dict[str, Any]] = app.openapi()["paths"]
+    # FastAPI writes a greedy parameter `{name:path}`, API Gateway `{name+}`.
+    return {
+        (method.upper(), re.sub(r"\{(\w+):path\}", r"{\1+}", path)) for path, ops in paths.items() for method in ops
+    }
+
+
+def _http_functions(cloud: LocalCloud) -> dict[str, set[tuple[str, str]]]:
+    by_function: dict[str, set[tuple[str, str]]] = {}
+    for route in cloud.routes:
+        by_function.setdefault(route.function_id, set()).add((route.method, route.path))
+    return by_function
+
+
+def test_every_template_route_is_served_and_every_served_route_is_in_the_template(cloud: LocalCloud) -> None:
+    functions = _http_functions(cloud)
+    assert "HealthApiFunction" in functions
+    for function_id, template_routes in functions.items():
+        app = cloud.functions[function_id].module().app
+        served = _router_routes(app)
+        assert template_routes - served == set(), f"{function_id}: in the template, not in its routers"
+        assert served - template_routes == set(), f"{function_id}: in its routers, not in the template"
+
+
+def test_each_function_serves_only_its_own_group(cloud: LocalCloud) -> None:
+    # A function's app mounts its group's routers only: no route answers from two functions.
+    seen: dict[tuple[str, str], str] = {}
+    for function_id in _http_functions(cloud):
+        for route in _router_routes(cloud.functions[function_id].module().app):
+            assert route not in seen, f"{route} is served by {seen.get(route)} and {function_id}"
+            seen[route] = function_id
+
+
+def test_merged_openapi_documents_every_route_and_the_error_envelope(cloud: LocalCloud) -> None:
+    spec = cloud.openapi()
+    documented = {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+    assert documented == {(route.method, route.path) for route in cloud.routes}
+    operation_ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()]
+    assert len(operation_ids) == len(set(operation_ids))
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            tag = op["tags"][0]
+            assert op["operationId"].startswith(f"{tag}-"), (method, path)
+            error = op["responses"]["default"]["content"]["application/json"]["schema"]
+            assert error["required"] == ["error"]
+    assert "503" in spec["paths"]["/health/ready"]["get"]["responses"]
+
+
+def test_every_route_has_a_sample_event(cloud: LocalCloud) -> None:
+    # The events sam local invoke and the tests use, one per route at least.
+    keys: dict[str, set[str]] = {}
+    for path in (ROOT / "events").glob("*/*.json"):
+        event: dict[str, Any] = json.loads(path.read_text())
+        if "routeKey" in event:
+            keys.setdefault(event["routeKey"], set()).add(str(path))
+    missing = [route.route_key for route in cloud.routes if route.route_key not in keys]
+    assert missing == []
+
+
+def test_readiness_covers_every_resource_the_functions_use(cloud: LocalCloud) -> None:
+    # GIVEN the health function's environment as the template resolves it
+    environment = cloud.functions["HealthApiFunction"].environment()
+    for logical_id, resource in cloud.stack.template.resources(*CHECKED_RESOURCES).items():
+        suffix = CHECKED_RESOURCES[resource["Type"]]
+        physical = cloud.resources[logical_id]
+        named = {value for name, value in environment.items() if name.endswith(suffix)}
+        # THEN each bucket, queue, table, secret and state machine is probed by readiness
+        assert named & {physical.name, physical.arn, physical.ref, physical.url}, logical_id
