@@ -1,8 +1,8 @@
 """Reads template.yaml for the checks in scripts/ and for bench/.
 
-PyYAML's SafeLoader rejects CloudFormation's short tags (!Ref, !Sub, !GetAtt, !If, ...);
-`CfnLoader` turns each into its long form ({"Ref": x}, {"Fn::Sub": x}, ...), which is all the
-checks need: they read literal properties and only recognise intrinsics, never resolve them.
+Short tags (!Ref, !Sub, ...) arrive in their long form ({"Ref": x}, {"Fn::Sub": x}, ...), which
+is all the checks need: they read literal properties and only recognise intrinsics, never
+resolve them.
 """
 
 from __future__ import annotations
@@ -12,41 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from veriflow.local.template import parse_template
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 # Lambda's limit for a function and all its layers, unzipped (AWS counts 250 MiB).
 UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
 
 
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader that also understands CloudFormation's short-form intrinsic tags."""
-
-
-def _construct_intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
-    if suffix in ("Ref", "Condition"):
-        return {suffix: value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {f"Fn::{suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _construct_intrinsic)
-
-
 def load_template(path: Path) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        document = yaml.load(handle, Loader=CfnLoader)  # noqa: S506 - a SafeLoader subclass
-    if not isinstance(document, dict):
-        raise ValueError(f"{path} is not a CloudFormation template")
-    return document
+    """The template as data, short tags in their long form (the local cloud's parser)."""
+    return parse_template(path.read_text(encoding="utf-8"))
 
 
 def is_intrinsic(value: Any) -> bool:

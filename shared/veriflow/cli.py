@@ -32,8 +32,13 @@ def _dev(args: argparse.Namespace) -> int:
 
 def _fire(args: argparse.Namespace) -> int:
     from veriflow.local.dev import fire_remote
+    from veriflow.local.errors import LocalCloudError
 
-    print(fire_remote(args.url, args.name))
+    try:
+        print(fire_remote(args.url, args.name))
+    except LocalCloudError as exc:
+        sys.stderr.write(f"veriflow: {exc}\n")
+        return 1
     return 0
 
 
