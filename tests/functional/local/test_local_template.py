@@ -25,7 +25,11 @@ def test_repo_template_translates_and_lists_its_http_routes(repo_template: Path)
     # THEN the translation is CloudFormation and every HttpApi event is a route
     assert "Transform" not in template.cfn
     assert template.resources("AWS::Lambda::Function")
-    assert routes == {"GET /health/live": "HealthApiFunction", "GET /health/ready": "HealthApiFunction"}
+    assert routes == {
+        "GET /health/live": "HealthApiFunction",
+        "GET /health/ready": "HealthApiFunction",
+        "$default": "HealthApiFunction",
+    }
     assert template.local_paths  # code folders were replaced by placeholder S3 locations
     assert all(path.exists() for path in template.local_paths.values())
 
