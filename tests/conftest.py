@@ -16,6 +16,7 @@ from veriflow.core.aws import reset_clients
 from veriflow.core.db import reset_engine
 from veriflow.core.migrations import head_revision
 from veriflow.core.settings import get_settings
+from veriflow.local.runtime import LambdaContext
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,28 +92,15 @@ def sample_event(function: str, name: str) -> dict[str, Any]:
     return json.loads((ROOT / "events" / function / f"{name}.json").read_text())  # type: ignore[no-any-return]
 
 
-class FakeContext:
-    """The parts of a Lambda context the handlers and Powertools read."""
-
-    function_name = "veriflow-test"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:veriflow-test"
-    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-    log_group_name = "/aws/lambda/veriflow-test"
-    log_stream_name = "2026/11/22/[$LATEST]test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
+@pytest.fixture
+def lambda_context() -> LambdaContext:
+    """The context Lambda passes to handlers, as the local cloud builds it."""
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:veriflow-test"
+    return LambdaContext("veriflow-test", arn, memory_mb=512, timeout_s=10)
 
 
 @pytest.fixture
-def lambda_context() -> FakeContext:
-    return FakeContext()
-
-
-@pytest.fixture
-def invoke_http(lambda_context: FakeContext) -> Callable[..., dict[str, Any]]:
+def invoke_http(lambda_context: LambdaContext) -> Callable[..., dict[str, Any]]:
     """Calls an HTTP function's real handler with a payload v2 event built from the health sample."""
 
     def invoke(
