@@ -28,7 +28,10 @@ _SCHEDULES_PREFIX = "/_local/schedules/"
 _MESSAGES = {
     "not_found": (404, "No route matches this path"),
     "method_not_allowed": (405, "This path does not accept this method"),
+    "payload_too_large": (413, "API Gateway accepts request bodies up to 10 MB"),
 }
+# API Gateway refuses larger payloads before any function runs.
+GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 class LocalHttpApi:
@@ -62,11 +65,19 @@ class LocalHttpApi:
                     self.close_connection = True
                     return
                 length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length) if length else b""
-                response = api.handle(self.command, self.path, list(self.headers.items()), body, self.client_address[0])
+                if length > GATEWAY_MAX_BODY_BYTES:
+                    response = _error("payload_too_large", str(uuid.uuid4()))
+                    self.close_connection = True  # the unread body cannot be skipped
+                else:
+                    body = self.rfile.read(length) if length else b""
+                    response = api.handle(
+                        self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                    )
                 self.send_response(response.status)
                 for name, value in response.headers:
-                    self.send_header(name, value)
+                    # The length of what is sent is set below, once.
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
                 self.send_header("content-length", str(len(response.body)))
                 self.end_headers()
                 if self.command != "HEAD":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,25 @@ def test_unmatched_routes_answer_in_our_envelope(api: httpx.Client) -> None:
     wrong = api.delete("/items/1")
     assert wrong.status_code == 405
     assert wrong.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_bodies_over_the_gateway_limit_are_refused_unread(api: httpx.Client) -> None:
+    # WHEN a body over API Gateway's 10 MB arrives, THEN 413 in our envelope, no function runs
+    too_big = api.post("/items", content=b"x" * (10 * 1024 * 1024 + 1))
+    assert too_big.status_code == 413
+    assert too_big.json()["error"]["code"] == "payload_too_large"
+
+
+def test_responses_carry_one_content_length(api: httpx.Client) -> None:
+    # Read the raw response: HTTP clients fold repeated headers away.
+    host, port = str(api.base_url.host), int(api.base_url.port or 80)
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(b"GET /hello/world HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n")
+        raw = b""
+        while chunk := sock.recv(65536):
+            raw += chunk
+    head = raw.split(b"\r\n\r\n", 1)[0].decode().lower().splitlines()
+    assert len([line for line in head if line.startswith("content-length:")]) == 1
 
 
 def test_fastapi_function_and_merged_openapi(api: httpx.Client) -> None:
