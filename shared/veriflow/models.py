@@ -5,7 +5,12 @@ from __future__ import annotations
 import importlib
 
 # One entry per domain package that defines tables, in dependency order.
-MODEL_MODULES: tuple[str, ...] = ()
+MODEL_MODULES: tuple[str, ...] = (
+    "veriflow.users.models",
+    "veriflow.auth.models",
+    "veriflow.orgs.models",
+    "veriflow.audit.models",
+)
 
 
 def import_all_models() -> None:

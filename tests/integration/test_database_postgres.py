@@ -80,3 +80,18 @@ def test_ready_through_the_handler_on_postgres(
     response = invoke_http(handler, "GET", "/health/ready")
     assert response["statusCode"] == 200, response["json"]
     assert response["json"]["checks"]["database"]["status"] == "ok"
+
+
+def test_migrations_build_exactly_the_models_on_postgres(database: str) -> None:
+    # GIVEN PostgreSQL migrated to head  THEN its schema is the models' (JSONB, UUID, timestamptz)
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from veriflow.core.db import Base
+    from veriflow.models import import_all_models
+
+    upgrade(normalise_url(database))
+    import_all_models()
+    with get_engine().connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

@@ -1,0 +1,1 @@
+"""The audit log of privileged and security actions."""
