@@ -10,7 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veriflow.core.errors import AppError, InternalError, PayloadTooLarge
-from veriflow.core.observability import bind_request_id, logger, unbind_request_id
+from veriflow.core.observability import RequestInfo, bind_request, logger, unbind_request
 from veriflow.core.responses import error_response
 from veriflow.core.settings import get_settings
 
@@ -31,6 +31,23 @@ def request_id_for(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def client_ip(scope: Scope) -> str | None:
+    """The caller's address as API Gateway saw it (never a client-supplied X-Forwarded-For)."""
+    event: dict[str, Any] = scope.get("aws.event") or {}
+    source: str | None = ((event.get("requestContext") or {}).get("http") or {}).get("sourceIp")
+    if source:
+        return source
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return str(value.decode("latin-1"))[:512]
+    return None
+
+
 class RequestContextMiddleware:
     """Binds the request id, refuses bodies over the limit, turns crashes into a 500 envelope."""
 
@@ -43,7 +60,7 @@ class RequestContextMiddleware:
             return
         request_id = request_id_for(scope)
         scope.setdefault("state", {})["request_id"] = request_id
-        token = bind_request_id(request_id)
+        token = bind_request(RequestInfo(request_id, client_ip(scope), _header(scope, b"user-agent")))
         started = False
 
         async def send_with_id(message: Message) -> None:
@@ -65,7 +82,7 @@ class RequestContextMiddleware:
                 error = InternalError("An unexpected error occurred; quote the request id when reporting it.")
                 await error_response(error, request_id, logged=True)(scope, receive, send_with_id)
         finally:
-            unbind_request_id(token)
+            unbind_request(token)
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:

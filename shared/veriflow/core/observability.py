@@ -6,6 +6,7 @@ import os
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -51,19 +52,34 @@ tracer = _tracer()
 # An API request without custom metrics is normal; Powertools would warn on every one of them.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
-_request_id: ContextVar[str | None] = ContextVar("veriflow_request_id", default=None)
+@dataclass(frozen=True)
+class RequestInfo:
+    """Who is on the other end of the request being served (for audit records and limits)."""
+
+    request_id: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+_NO_REQUEST = RequestInfo()
+_request: ContextVar[RequestInfo | None] = ContextVar("veriflow_request", default=None)
+
+
+def current_request() -> RequestInfo:
+    """The request being served in this context (empty outside a request)."""
+    return _request.get() or _NO_REQUEST
 
 
 def current_request_id() -> str | None:
     """The API Gateway request id (or our own) of the request being served, if any."""
-    return _request_id.get()
+    return current_request().request_id
 
 
-def bind_request_id(request_id: str | None) -> object:
-    """Sets the request id for this context; returns the token for `unbind_request_id`."""
-    logger.set_correlation_id(request_id)
-    return _request_id.set(request_id)
+def bind_request(info: RequestInfo) -> object:
+    """Sets the request of this context; returns the token for `unbind_request`."""
+    logger.set_correlation_id(info.request_id)
+    return _request.set(info)
 
 
-def unbind_request_id(token: object) -> None:
-    _request_id.reset(token)  # type: ignore[arg-type]
+def unbind_request(token: object) -> None:
+    _request.reset(token)  # type: ignore[arg-type]
