@@ -110,7 +110,14 @@ def test_every_route_has_a_sample_event(cloud: LocalCloud) -> None:
 def test_readiness_covers_every_resource_the_functions_use(cloud: LocalCloud) -> None:
     # GIVEN the health function's environment as the template resolves it
     environment = cloud.functions["HealthApiFunction"].environment()
+    dead_letter_queues = {
+        json.dumps(queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for queue in cloud.stack.template.resources("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in queue.get("Properties", {})
+    }
     for logical_id, resource in cloud.stack.template.resources(*CHECKED_RESOURCES).items():
+        if json.dumps({"Fn::GetAtt": [logical_id, "Arn"]}) in dead_letter_queues:
+            continue  # a dead-letter queue is watched by its alarm, not used by functions
         suffix = CHECKED_RESOURCES[resource["Type"]]
         physical = cloud.resources[logical_id]
         named = {value for name, value in environment.items() if name.endswith(suffix)}

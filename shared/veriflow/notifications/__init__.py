@@ -1,0 +1,1 @@
+"""Notifications: the message contract producers put on the queue, and its delivery."""

@@ -1,0 +1,38 @@
+"""How domains send notifications: one call, never a hand-built queue message."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from veriflow.core.aws import client
+from veriflow.core.settings import SettingsError
+from veriflow.notifications.events import NotificationMessage
+
+
+def _queue_url() -> str:
+    url = os.environ.get("NOTIFICATIONS_QUEUE_URL")
+    if not url:
+        raise SettingsError("NOTIFICATIONS_QUEUE_URL", "required to send notifications; the template sets it")
+    return url
+
+
+def enqueue(message: NotificationMessage) -> str:
+    """Puts `message` on the notifications queue; returns the SQS message id."""
+    sent = client("sqs").send_message(
+        QueueUrl=_queue_url(),
+        MessageBody=message.model_dump_json(),
+        MessageAttributes={
+            "template": {"DataType": "String", "StringValue": message.template},
+            "idempotency_key": {"DataType": "String", "StringValue": message.idempotency_key},
+        },
+    )
+    return str(sent["MessageId"])
+
+
+def enqueue_after_commit(session: Session, message: NotificationMessage) -> None:
+    """Sends `message` once `session` commits, and never if it rolls back: no email about a
+    reset token that was not stored."""
+    event.listen(session, "after_commit", lambda _session: enqueue(message), once=True)
