@@ -95,6 +95,7 @@ def make_engine(url: str, settings: Settings) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, echo=settings.db_echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     connect_args: dict[str, Any] = {"timeout": 10}
     if not settings.is_local:
@@ -111,11 +112,20 @@ def make_engine(url: str, settings: Settings) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by us (below), not by the driver.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # SQLite would upgrade a reading transaction to a writing one and fail with "database is
+    # locked" when another writer got there first; taking the write lock at BEGIN makes concurrent
+    # transactions wait their turn instead, as row locks make them wait on PostgreSQL.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 _lock = threading.Lock()

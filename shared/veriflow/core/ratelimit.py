@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fastapi import Response
+from fastapi import Response, params
 
 from veriflow.core.aws import client
 from veriflow.core.errors import TooManyRequests
@@ -86,12 +86,13 @@ def enforce(limit: Limit, key: str, response: Response | None = None) -> None:
         response.headers.update(decision.headers())
 
 
-def per_ip(limit: Limit) -> Callable[[Response], None]:
+def per_ip(limit: Limit | Callable[[], Limit]) -> params.Depends:
     """A route dependency limiting each client IP as API Gateway saw it:
-    `@router.post(..., dependencies=[Depends(per_ip(LOGIN))])`."""
+    `@router.post(..., dependencies=[per_ip(LOGIN)])`. A callable limit is read per request,
+    so settings are not loaded at import."""
 
     def dependency(response: Response) -> None:
-        enforce(limit, current_request().ip or "unknown", response)
+        current = limit() if callable(limit) else limit
+        enforce(current, current_request().ip or "unknown", response)
 
-    dependency.__name__ = f"rate_limit_{limit.name}"
-    return dependency
+    return params.Depends(dependency)

@@ -1,0 +1,89 @@
+"""Request and response bodies of the auth group."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def normalise_email(value: str) -> str:
+    """Trimmed and lower-cased; the whole address is compared case-insensitively."""
+    email = value.strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise ValueError("not an email address")
+    return email
+
+
+class EmailIn(BaseModel):
+    email: str
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return normalise_email(value)
+
+
+class RegisterIn(EmailIn):
+    # Length and commonness are checked by the password policy (with a clear reason), not here.
+    password: str = Field(max_length=1024)
+    display_name: str = Field(default="", max_length=100)
+
+
+class LoginIn(EmailIn):
+    password: str = Field(max_length=1024)
+    # Browsers: the refresh token goes in an httpOnly cookie instead of the body.
+    refresh_token_in_cookie: bool = False
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str | None = Field(default=None, max_length=512)
+    refresh_token_in_cookie: bool = False
+
+
+class TokenIn(BaseModel):
+    token: str = Field(min_length=10, max_length=512)
+
+
+class ResetPasswordIn(TokenIn):
+    password: str = Field(max_length=1024)
+
+
+class TokenPairPublic(BaseModel):
+    token_type: str = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    access_token: str
+    expires_in: int
+    expires_at: datetime
+    refresh_token: str | None = None
+    refresh_expires_at: datetime
+    session_id: uuid.UUID
+
+
+class AcceptedPublic(BaseModel):
+    """The same answer whether or not the address has an account."""
+
+    status: str = "accepted"
+    message: str
+
+
+class SessionPublic(BaseModel):
+    id: uuid.UUID
+    ip: str | None
+    user_agent: str | None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class SessionsPublic(BaseModel):
+    data: list[SessionPublic]
+    next_cursor: str | None = None
+
+
+class OidcStartPublic(BaseModel):
+    authorization_url: str
