@@ -100,7 +100,8 @@ def test_register_verify_login_and_list_sessions(stack: Stack) -> None:
     # GIVEN a new account
     assert stack.register().json()["status"] == "accepted"
     # WHEN the emailed link is followed and the person signs in
-    assert stack.api.post("/v1/auth/verify-email", json={"token": stack.token_from("auth.verify_email")}).status_code == 204
+    verified = stack.api.post("/v1/auth/verify-email", json={"token": stack.token_from("auth.verify_email")})
+    assert verified.status_code == 204
     tokens = stack.login().json()
     # THEN they hold a bearer access token and a refresh token, and see their one session
     assert tokens["token_type"] == "Bearer"
