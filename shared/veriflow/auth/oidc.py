@@ -20,7 +20,7 @@ from veriflow.auth.opaque import constant_time_equals
 from veriflow.auth.settings import OidcProvider, get_auth_settings
 from veriflow.core.errors import BadRequest
 
-__all__ = ["OidcIdentity", "finish", "reset_oidc_caches", "start", "verify_id_token"]
+__all__ = ["OidcIdentity", "check_state", "finish", "reset_oidc_caches", "start", "verify_id_token"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,12 @@ def verify_id_token(provider: str, id_token: str, expected_nonce: str, *, now: d
     email = claims.get("email") if isinstance(claims.get("email"), str) else None
     verified = claims.get("email_verified") in (True, "true")  # some providers send the string
     return OidcIdentity(provider, config.issuer, claims["sub"], email, email is not None and verified, claims)
+
+
+def check_state(expected: str, received: str | None) -> None:
+    """Refuses a callback whose `state` is not the one start() gave (login CSRF), in constant time."""
+    if not expected or not received or not constant_time_equals(expected, received):
+        refuse(FAILED, "state")
 
 
 def finish(provider: str, code: str, code_verifier: str, redirect_uri: str, expected_nonce: str, *,
