@@ -1,0 +1,98 @@
+"""What the users routes accept and return."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from veriflow.users.models import User
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(value: str) -> str:
+    """Trimmed and lower-cased, as stored; a plausible address or ValueError."""
+    value = value.strip().lower()
+    if len(value) > 320 or not _EMAIL.match(value):
+        raise ValueError("not an email address")
+    return value
+
+
+Email = Annotated[str, AfterValidator(normalise_email)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# The policy (length, common passwords) is checked by the service; this only bounds the input.
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MeUpdate(_In):
+    display_name: DisplayName | None = None
+
+
+class PasswordChange(_In):
+    current_password: Password
+    new_password: Password
+
+
+class EmailChange(_In):
+    new_email: Email
+    password: Password | None = None  # required when the account has a password
+
+
+class SuspendRequest(_In):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class UserPublic(BaseModel):
+    """An account as its owner sees it."""
+
+    id: uuid.UUID
+    email: str
+    email_verified: bool
+    display_name: str
+    status: str
+    roles: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserPublic:
+        return cls(id=user.id, email=user.email, email_verified=user.email_verified_at is not None,
+                   display_name=user.display_name, status=user.status, roles=roles_of(user.role_names),
+                   created_at=user.created_at)
+
+
+class UserAdminPublic(UserPublic):
+    """An account as platform admins see it."""
+
+    suspended_reason: str | None
+    locked_until: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserAdminPublic:
+        return cls(id=user.id, email=user.email, email_verified=user.email_verified_at is not None,
+                   display_name=user.display_name, status=user.status, roles=roles_of(user.role_names),
+                   created_at=user.created_at, suspended_reason=user.suspended_reason,
+                   locked_until=user.locked_until, updated_at=user.updated_at)
+
+
+class UserPage(BaseModel):
+    data: list[UserAdminPublic]
+    next_cursor: str | None
+
+
+class Accepted(BaseModel):
+    status: str = "accepted"
+
+
+def roles_of(role_names: set[str]) -> list[str]:
+    """Every account is a member; the other platform roles are granted."""
+    return sorted({"member", *role_names})

@@ -1,0 +1,241 @@
+"""Identity fixtures for the users, organizations and admin groups: AWS in moto (signing keys, the
+notifications queue, the rate-limit table), a migrated database, people with real access tokens,
+organizations with members and API keys, and a caller that goes through the real handlers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from moto import mock_aws
+from sqlalchemy import event, select
+
+from veriflow.access.authenticate import API_KEY_PREFIX
+from veriflow.audit.models import AuditEvent
+from veriflow.auth import keys, passwords
+from veriflow.auth.jwt_tokens import issue_access_token
+from veriflow.auth.models import Session as AuthSession
+from veriflow.auth.opaque import new_token
+from veriflow.auth.settings import get_auth_settings
+from veriflow.core.db import get_engine, session_scope
+from veriflow.core.types import utcnow
+from veriflow.orgs.models import ApiKey, Membership, Organization
+from veriflow.users.limits import get_limit_settings
+from veriflow.users.models import User, UserRole
+
+
+def _reset_identity_caches() -> None:
+    get_auth_settings.cache_clear()
+    get_limit_settings.cache_clear()
+    keys.reset_key_cache()
+    passwords.reset_password_caches()
+
+
+@dataclass
+class Actor:
+    """Someone calling the API: a person with an access token, or an organization's API key."""
+
+    id: uuid.UUID
+    headers: dict[str, str]
+    email: str | None = None
+    session_id: uuid.UUID | None = None
+    org_id: uuid.UUID | None = None
+
+
+@dataclass
+class Cloud:
+    queue_url: str
+    seen: list[dict[str, Any]] = field(default_factory=list)
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every notification queued so far (in order), as parsed message bodies."""
+        sqs = boto3.client("sqs")
+        while batch := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                self.seen.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return self.seen
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch, migrated_db: str) -> Iterator[Cloud]:
+    """moto with the signing-key secret, the notifications queue and the rate-limit table, as the
+    template wires them, over a migrated database."""
+    with mock_aws():
+        secret = boto3.client("secretsmanager").create_secret(
+            Name="signing-keys", SecretString='{"keys": [], "active": null}'
+        )["ARN"]
+        queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
+        boto3.client("dynamodb").create_table(
+            TableName="rate-limits",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", secret)
+        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
+        monkeypatch.setenv("RATE_LIMIT_TABLE", "rate-limits")
+        _reset_identity_caches()
+        try:
+            yield Cloud(queue_url)
+        finally:
+            _reset_identity_caches()
+
+
+class Identity:
+    """Makes the rows a test starts from, directly in the database."""
+
+    def user(
+        self,
+        email: str | None = None,
+        *,
+        roles: tuple[str, ...] = (),
+        verified: bool = True,
+        password: str | None = None,
+        display_name: str = "",
+    ) -> Actor:
+        """An active account with a live session and an access token for it."""
+        email = email or f"{uuid.uuid4().hex[:10]}@people.example"
+        now = utcnow()
+        with session_scope() as session:
+            user = User(
+                email=email,
+                email_verified_at=now if verified else None,
+                password_hash=passwords.hash_password(password) if password else None,
+                display_name=display_name,
+            )
+            user.roles = [UserRole(role=role) for role in roles]
+            session.add(user)
+            session.flush()
+            user_id = user.id
+        return self.sign_in(user_id, email)
+
+    def sign_in(self, user_id: uuid.UUID, email: str | None = None) -> Actor:
+        """A new session of an existing account, and an access token for it."""
+        with session_scope() as session:
+            auth_session = AuthSession(user_id=user_id, expires_at=utcnow() + timedelta(days=30))
+            session.add(auth_session)
+            session.flush()
+            session_id = auth_session.id
+        token, _ = issue_access_token(str(user_id), session_id=str(session_id))
+        return Actor(user_id, {"authorization": f"Bearer {token}"}, email=email, session_id=session_id)
+
+    def org(self, owner: Actor, name: str = "Acme Academy") -> uuid.UUID:
+        """An organization owned by `owner`."""
+        with session_scope() as session:
+            org = Organization(name=name, slug=f"org-{uuid.uuid4().hex[:12]}", created_by=owner.id)
+            session.add(org)
+            session.flush()
+            session.add(Membership(org_id=org.id, user_id=owner.id, role="owner"))
+            return org.id
+
+    def member(self, org_id: uuid.UUID, actor: Actor, role: str) -> Actor:
+        with session_scope() as session:
+            session.add(Membership(org_id=org_id, user_id=actor.id, role=role))
+        return actor
+
+    def api_key(
+        self, org_id: uuid.UUID, scopes: tuple[str, ...] = ("org:read", "members:read"), *, expired: bool = False
+    ) -> Actor:
+        """A key of the organization, in the format the API hands out, sent as X-API-Key."""
+        visible = uuid.uuid4().hex[:12]
+        full_key, key_hash = new_token(API_KEY_PREFIX + visible)
+        with session_scope() as session:
+            key = ApiKey(
+                org_id=org_id, name="test key", prefix=full_key[: len(API_KEY_PREFIX) + 12], key_hash=key_hash,
+                scopes=list(scopes), expires_at=utcnow() + timedelta(days=-1 if expired else 30),
+            )
+            session.add(key)
+            session.flush()
+            key_id = key.id
+        return Actor(key_id, {"x-api-key": full_key}, org_id=org_id)
+
+    def audit(self, prefix: str = "") -> list[AuditEvent]:
+        """Audit rows (oldest first) whose action starts with `prefix`."""
+        with session_scope() as session:
+            query = select(AuditEvent).where(AuditEvent.action.startswith(prefix)).order_by(AuditEvent.at)
+            return list(session.scalars(query))
+
+
+@pytest.fixture
+def identity(cloud: Cloud) -> Identity:
+    return Identity()
+
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class Api:
+    """Calls the real Lambda handlers with API Gateway payload v2 events."""
+
+    def __init__(self, load: Callable[[str], ModuleType], sample: dict[str, Any], context: Any) -> None:
+        self._load = load
+        self._sample = sample
+        self._context = context
+
+    def __call__(
+        self,
+        method: str,
+        path: str,
+        actor: Actor | None = None,
+        *,
+        json_body: Any = None,
+        query: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        group = {"users": "users", "orgs": "orgs", "admin": "admin"}[path.split("/")[2]]
+        event = json.loads(json.dumps(self._sample))
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["http"]["method"] = method
+        event["requestContext"]["requestId"] = uuid.uuid4().hex
+        event["headers"].update({**(actor.headers if actor else {}), **(headers or {})})
+        if query:
+            event["rawQueryString"] = urlencode({k: v for k, v in query.items() if v is not None})
+        if json_body is not None:
+            event["body"] = json.dumps(json_body)
+            event["headers"]["content-type"] = "application/json"
+        handler: Handler = self._load(group).handler
+        response = handler(event, self._context)
+        response["json"] = json.loads(response["body"]) if response.get("body") else None
+        return response
+
+
+@pytest.fixture
+def api(
+    cloud: Cloud,
+    load_function: Callable[[str], ModuleType],
+    sample_event: Callable[[str, str], dict[str, Any]],
+    lambda_context: Any,
+) -> Api:
+    return Api(load_function, sample_event("health", "live"), lambda_context)
+
+
+@contextmanager
+def _counting() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@pytest.fixture
+def count_queries() -> Callable[[], Any]:
+    """`with count_queries() as statements:` records every SQL statement the engine runs."""
+    return _counting
