@@ -2,39 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from types import ModuleType
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Column, Integer, MetaData, Table, select, text
 
-from veriflow.core.db import UTCDateTime, get_engine, normalise_url, reset_engine, session_scope
+from veriflow.core.db import UTCDateTime, get_engine, normalise_url, session_scope
 from veriflow.core.migrations import current_revision, head_revision, upgrade
-from veriflow.core.settings import get_settings
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def database(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh database on the test cluster, set as DATABASE_URL (in its plain postgresql:// form)."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    reset_engine()
-    yield url
-    reset_engine()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+def database(postgres_database: str) -> str:
+    return postgres_database
 
 
 def test_plain_postgres_url_runs_on_pg8000(database: str) -> None:

@@ -72,7 +72,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(migrated_db: str) -> Iterator[Stack]:
+def stack(any_database: str) -> Iterator[Stack]:
     _reset_auth()
     with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
         cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
