@@ -76,11 +76,12 @@ def list_mine(
     query: Select[tuple[Organization]] = select(Organization)
     query = query.where(Organization.id.in_(select(Membership.org_id).where(Membership.user_id == principal.id)))
     page = paginate(session, query, Organization.created_at, Organization.id, limit=limit, cursor=cursor)
-    roles = dict(session.execute(
-        select(Membership.org_id, Membership.role).where(
+    roles: dict[uuid.UUID, str] = {}
+    if page.items:
+        rows = session.execute(select(Membership.org_id, Membership.role).where(
             Membership.user_id == principal.id, Membership.org_id.in_([org.id for org in page.items])
-        )
-    ).tuples().all()) if page.items else {}
+        ))
+        roles = {row.org_id: row.role for row in rows}
     return Page([(org, roles.get(org.id)) for org in page.items], page.next_cursor)
 
 
