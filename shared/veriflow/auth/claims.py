@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from veriflow.core.errors import Unauthorized
 
 logger = logging.getLogger("veriflow.auth")
+
+
+def as_utc(moment: datetime | None) -> datetime:
+    """`moment` as an aware UTC datetime (now when None); a naive one is taken to be UTC already."""
+    if moment is None:
+        return datetime.now(UTC)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def refuse(message: str, reason: str) -> NoReturn:

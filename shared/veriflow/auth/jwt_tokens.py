@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from veriflow.auth import keys
-from veriflow.auth.claims import refuse, time_problem
+from veriflow.auth.claims import as_utc, refuse, time_problem
 from veriflow.auth.settings import get_auth_settings
 
 ALGORITHM = "ES256"
@@ -33,7 +33,7 @@ def issue_access_token(
     extra = extra_claims or {}
     if clash := RESERVED_CLAIMS & extra.keys():
         raise ValueError(f"extra claims may not set {sorted(clash)}")
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    now = as_utc(now).replace(microsecond=0)
     expires_at = now + timedelta(seconds=settings.access_token_ttl_s)
     key = keys.signing_key(now)
     claims = {
@@ -60,7 +60,7 @@ def verify_access_token(token: str, now: datetime | None = None) -> dict[str, An
     import jwt
 
     settings = get_auth_settings()
-    now = now or datetime.now(UTC)
+    now = as_utc(now)
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         refuse(INVALID, "malformed")
     try:

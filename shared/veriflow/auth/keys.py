@@ -13,10 +13,11 @@ import json
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from veriflow.auth.keyset import KeySet, SigningKey, new_entry, parse_keyset, public_jwk
+from veriflow.auth.claims import as_utc
+from veriflow.auth.keyset import KeySet, SigningKey, new_entry, parse_keyset, parse_time, public_jwk
 from veriflow.auth.settings import get_auth_settings
 from veriflow.core import aws
 
@@ -78,7 +79,7 @@ def load_keys(*, now: datetime | None = None) -> KeySet:
         ttl = get_auth_settings().signing_keys_cache_ttl_s
         if _Cache.keyset is not None and time.monotonic() - _Cache.loaded_at < ttl:
             return _Cache.keyset
-        return _remember(_load_or_bootstrap(now or datetime.now(UTC)))
+        return _remember(_load_or_bootstrap(as_utc(now)))
 
 
 def signing_key(now: datetime | None = None) -> SigningKey:
@@ -88,7 +89,7 @@ def signing_key(now: datetime | None = None) -> SigningKey:
 
 def verification_key(kid: str, now: datetime | None = None) -> SigningKey | None:
     """The live key named `kid`; on an unknown kid the secret is re-read once (rate-limited)."""
-    now = now or datetime.now(UTC)
+    now = as_utc(now)
     key = load_keys(now=now).get(kid)
     if key is None:
         with _Cache.lock:
@@ -106,7 +107,7 @@ def rotate_signing_key(now: datetime | None = None) -> KeySet:
     A container may keep signing with the previous key for up to the cache TTL after rotation, so
     retire_at = now + access token TTL + cache TTL + leeway. Keys already past retire_at are dropped.
     """
-    now = now or datetime.now(UTC)
+    now = as_utc(now)
     settings = get_auth_settings()
     with _Cache.lock:
         document, version_id = _read()
@@ -118,7 +119,7 @@ def rotate_signing_key(now: datetime | None = None) -> KeySet:
         kept = []
         for entry in document["keys"]:
             retire_at = entry.get("retire_at")
-            if retire_at and datetime.fromisoformat(retire_at) <= now:
+            if retire_at and parse_time(retire_at) <= now:
                 continue
             if entry["kid"] == document["active"]:
                 entry = {**entry, "retire_at": (now + grace).isoformat()}
@@ -130,7 +131,7 @@ def rotate_signing_key(now: datetime | None = None) -> KeySet:
 
 def jwks(now: datetime | None = None) -> dict[str, list[dict[str, str]]]:
     """The JWK Set of every live key, for /.well-known/jwks.json."""
-    now = now or datetime.now(UTC)
+    now = as_utc(now)
     return {"keys": [{**public_jwk(key.public_key), "kid": key.kid, "use": "sig", "alg": "ES256"}
                      for key in load_keys(now=now).keys if key.is_live(now)]}
 

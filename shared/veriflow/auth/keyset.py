@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from veriflow.auth.claims import as_utc
+
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey, EllipticCurvePublicKey
 
@@ -37,6 +39,11 @@ class KeySet:
 
     def get(self, kid: str) -> SigningKey | None:
         return next((key for key in self.keys if key.kid == kid), None)
+
+
+def parse_time(value: str) -> datetime:
+    """A stored ISO 8601 time as an aware UTC datetime."""
+    return as_utc(datetime.fromisoformat(value))
 
 
 def _b64(data: bytes) -> str:
@@ -80,8 +87,8 @@ def parse_keyset(document: dict[str, Any], version_id: str) -> KeySet:
         if not isinstance(private, ec.EllipticCurvePrivateKey) or private.curve.name != "secp256r1":
             raise ValueError(f"signing key {entry['kid']} is not a P-256 key")
         retire_at = entry.get("retire_at")
-        keys.append(SigningKey(entry["kid"], private, private.public_key(), datetime.fromisoformat(entry["created_at"]),
-                               datetime.fromisoformat(retire_at) if retire_at else None))
+        keys.append(SigningKey(entry["kid"], private, private.public_key(), parse_time(entry["created_at"]),
+                               parse_time(retire_at) if retire_at else None))
     active = next((key for key in keys if key.kid == document["active"]), None)
     if active is None:
         raise ValueError("the active signing key is not among the keys")

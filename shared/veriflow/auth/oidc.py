@@ -10,11 +10,11 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from veriflow.auth.claims import refuse, time_problem
+from veriflow.auth.claims import as_utc, refuse, time_problem
 from veriflow.auth.oidc_provider import FAILED, exchange_code, reset_oidc_caches, verification_key
 from veriflow.auth.opaque import constant_time_equals
 from veriflow.auth.settings import OidcProvider, get_auth_settings
@@ -83,7 +83,7 @@ def verify_id_token(provider: str, id_token: str, expected_nonce: str, *, now: d
         )
     except jwt.PyJWTError as exc:
         refuse(FAILED, type(exc).__name__)
-    problem = time_problem(claims, now or datetime.now(UTC), settings.jwt_leeway_s, require_nbf=False)
+    problem = time_problem(claims, as_utc(now), settings.jwt_leeway_s, require_nbf=False)
     if problem is not None:
         refuse(FAILED, problem)
     audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]

@@ -207,3 +207,12 @@ def test_unknown_kid_rereads_the_keys_once_then_is_rate_limited(key_store: Any) 
     # THEN the keys were re-read once (an attacker's random kids cannot hammer Secrets Manager)
     assert key_store.reads == reads + 1
     assert keys.load_keys().get(new_kid) is not None
+
+
+def test_a_naive_now_is_taken_as_utc(key_store: Any) -> None:
+    # GIVEN a caller that passes a naive UTC datetime (as some database drivers return)
+    token, expires_at = issue_access_token("u", session_id="s", now=NOW.replace(tzinfo=None))
+    # THEN the token is the same as with the aware time, and verifies with either
+    assert expires_at == NOW + timedelta(minutes=15)
+    assert verify_access_token(token, now=NOW)["iat"] == int(NOW.timestamp())
+    assert verify_access_token(token, now=NOW.replace(tzinfo=None))["sub"] == "u"
