@@ -5,86 +5,18 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
-import pytest
-from moto import mock_aws
 from sqlalchemy import select, update
 
 from veriflow.audit.models import AuditEvent
-from veriflow.auth import keys, passwords
-from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.auth.models import RefreshToken
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.db import session_scope
-from veriflow.local import MOTO_CONFIG, LocalCloud
-from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.users.models import User
 
-ROOT = Path(__file__).resolve().parents[3]
 PASSWORD = "correct horse battery staple"
-
-
-def _reset_auth() -> None:
-    get_auth_settings.cache_clear()
-    get_flow_settings.cache_clear()
-    keys.reset_key_cache()
-    passwords.reset_password_caches()
-
-
-@dataclass
-class Stack:
-    cloud: LocalCloud
-    api: httpx.Client
-
-    def messages(self) -> list[dict[str, Any]]:
-        """Everything queued for the notifications worker so far (consumed)."""
-        sqs = boto3.client("sqs", region_name="us-east-1")
-        url = self.cloud.resources["NotificationsQueue"].url
-        found: list[dict[str, Any]] = []
-        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-            found += [json.loads(m["Body"]) for m in batch]
-            for m in batch:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        return found
-
-    def token_from(self, template: str) -> str:
-        return str(next(m for m in self.messages() if m["template"] == template)["data"]["token"])
-
-    def register(self, email: str = "ada@example.com", password: str = PASSWORD) -> httpx.Response:
-        return self.api.post("/v1/auth/register", json={"email": email, "password": password})
-
-    def login(self, email: str = "ada@example.com", password: str = PASSWORD, **extra: Any) -> httpx.Response:
-        return self.api.post("/v1/auth/login", json={"email": email, "password": password, **extra})
-
-    def signed_in(self, email: str = "ada@example.com") -> dict[str, Any]:
-        assert self.register(email).status_code == 202
-        self.api.post("/v1/auth/verify-email", json={"token": self.token_from("auth.verify_email")})
-        response = self.login(email)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-
-@pytest.fixture
-def stack(any_database: str) -> Iterator[Stack]:
-    _reset_auth()
-    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
-        cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
-        server = cloud.http_api()
-        base = server.start(port=0)
-        try:
-            with httpx.Client(base_url=base, timeout=30) as api:
-                yield Stack(cloud, api)
-        finally:
-            server.stop()
-            cloud.close()
-            _reset_auth()
 
 
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:
@@ -96,7 +28,7 @@ def audit_actions() -> list[str]:
         return list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.at, AuditEvent.id)))
 
 
-def test_register_verify_login_and_list_sessions(stack: Stack) -> None:
+def test_register_verify_login_and_list_sessions(stack: Any) -> None:
     # GIVEN a new account
     assert stack.register().json()["status"] == "accepted"
     # WHEN the emailed link is followed and the person signs in
@@ -114,7 +46,7 @@ def test_register_verify_login_and_list_sessions(stack: Stack) -> None:
     assert {"auth.register", "auth.email.verified", "auth.login.succeeded"} <= set(audit_actions())
 
 
-def test_register_answers_the_same_for_an_existing_address(stack: Stack) -> None:
+def test_register_answers_the_same_for_an_existing_address(stack: Any) -> None:
     first = stack.register()
     stack.messages()
     second = stack.register()
@@ -123,14 +55,14 @@ def test_register_answers_the_same_for_an_existing_address(stack: Stack) -> None
     assert [m["template"] for m in stack.messages()] == ["auth.register_existing"]
 
 
-def test_weak_passwords_are_refused_with_reasons(stack: Stack) -> None:
+def test_weak_passwords_are_refused_with_reasons(stack: Any) -> None:
     response = stack.register(password="short")
     assert response.status_code == 422
     assert response.json()["error"]["details"]["password"]
     assert stack.register(password="password1234").status_code == 422
 
 
-def test_refresh_rotates_and_a_replay_after_the_grace_window_revokes_the_family(stack: Stack) -> None:
+def test_refresh_rotates_and_a_replay_after_the_grace_window_revokes_the_family(stack: Any) -> None:
     tokens = stack.signed_in()
     first = tokens["refresh_token"]
     # WHEN the refresh token is used
@@ -151,7 +83,7 @@ def test_refresh_rotates_and_a_replay_after_the_grace_window_revokes_the_family(
     assert "auth.refresh.reuse_detected" in audit_actions()
 
 
-def test_two_concurrent_refreshes_inside_the_window_get_the_same_pair(stack: Stack) -> None:
+def test_two_concurrent_refreshes_inside_the_window_get_the_same_pair(stack: Any) -> None:
     tokens = stack.signed_in()
     barrier = threading.Barrier(2)
     results: list[dict[str, Any]] = []
@@ -172,7 +104,7 @@ def test_two_concurrent_refreshes_inside_the_window_get_the_same_pair(stack: Sta
     assert results[0]["access_token"] == results[1]["access_token"]
 
 
-def test_brute_force_locks_the_account(stack: Stack) -> None:
+def test_brute_force_locks_the_account(stack: Any) -> None:
     stack.signed_in()
     # WHEN the wrong password is tried five times
     statuses = [stack.login(password="wrong password here!").status_code for _ in range(5)]
@@ -185,7 +117,7 @@ def test_brute_force_locks_the_account(stack: Stack) -> None:
     assert "auth.lockout" in audit_actions()
 
 
-def test_login_attempts_per_ip_are_rate_limited(stack: Stack) -> None:
+def test_login_attempts_per_ip_are_rate_limited(stack: Any) -> None:
     statuses = [stack.login(email=f"nobody{i}@example.com").status_code for i in range(11)]
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
@@ -194,7 +126,7 @@ def test_login_attempts_per_ip_are_rate_limited(stack: Stack) -> None:
     assert limited.headers["ratelimit-remaining"] == "0"
 
 
-def test_unknown_and_known_logins_fail_alike(stack: Stack) -> None:
+def test_unknown_and_known_logins_fail_alike(stack: Any) -> None:
     stack.signed_in()
     unknown = stack.login(email="ghost@example.com")
     wrong = stack.login(password="wrong password here!")
@@ -202,7 +134,7 @@ def test_unknown_and_known_logins_fail_alike(stack: Stack) -> None:
     assert unknown.json()["error"]["message"] == wrong.json()["error"]["message"]
 
 
-def test_password_reset_ends_every_session_and_is_single_use(stack: Stack) -> None:
+def test_password_reset_ends_every_session_and_is_single_use(stack: Any) -> None:
     tokens = stack.signed_in()
     stack.messages()
     # GIVEN a reset link (same answer for an unknown address)
@@ -221,7 +153,7 @@ def test_password_reset_ends_every_session_and_is_single_use(stack: Stack) -> No
     assert again.status_code == 401
 
 
-def test_logout_and_logout_all(stack: Stack) -> None:
+def test_logout_and_logout_all(stack: Any) -> None:
     first = stack.signed_in()
     second = stack.login().json()
     assert stack.api.post("/v1/auth/logout", headers=bearer(first)).status_code == 204
@@ -231,14 +163,14 @@ def test_logout_and_logout_all(stack: Stack) -> None:
     assert stack.api.get("/v1/auth/sessions", headers=bearer(second)).status_code == 401
 
 
-def test_revoking_another_accounts_session_is_404(stack: Stack) -> None:
+def test_revoking_another_accounts_session_is_404(stack: Any) -> None:
     ada = stack.signed_in()
     bob = stack.signed_in("bob@example.com")
     assert stack.api.delete(f"/v1/auth/sessions/{ada['session_id']}", headers=bearer(bob)).status_code == 404
     assert stack.api.delete(f"/v1/auth/sessions/{ada['session_id']}", headers=bearer(ada)).status_code == 204
 
 
-def test_a_suspended_account_is_refused_at_once(stack: Stack) -> None:
+def test_a_suspended_account_is_refused_at_once(stack: Any) -> None:
     tokens = stack.signed_in()
     with session_scope() as db:
         db.execute(update(User).values(status="suspended"))
@@ -247,7 +179,7 @@ def test_a_suspended_account_is_refused_at_once(stack: Stack) -> None:
     assert stack.login().status_code == 403
 
 
-def test_tampered_access_token_is_401_in_the_envelope(stack: Stack) -> None:
+def test_tampered_access_token_is_401_in_the_envelope(stack: Any) -> None:
     tokens = stack.signed_in()
     header, payload, signature = tokens["access_token"].split(".")
     forged = f"{header}.{payload[:-2]}AA.{signature}"
@@ -256,7 +188,7 @@ def test_tampered_access_token_is_401_in_the_envelope(stack: Stack) -> None:
     assert response.json()["error"]["code"] == "unauthorized"
 
 
-def test_browsers_get_the_refresh_token_in_a_strict_cookie(stack: Stack) -> None:
+def test_browsers_get_the_refresh_token_in_a_strict_cookie(stack: Any) -> None:
     stack.signed_in()
     response = stack.login(refresh_token_in_cookie=True)
     assert response.json()["refresh_token"] is None
@@ -270,7 +202,7 @@ def test_browsers_get_the_refresh_token_in_a_strict_cookie(stack: Stack) -> None
     assert "vf_refresh=" in refreshed.headers["set-cookie"]
 
 
-def test_jwks_lists_the_key_that_signs_tokens(stack: Stack) -> None:
+def test_jwks_lists_the_key_that_signs_tokens(stack: Any) -> None:
     tokens = stack.signed_in()
     kid = json.loads(base64.urlsafe_b64decode(tokens["access_token"].split(".")[0] + "=="))["kid"]
     keys_ = stack.api.get("/.well-known/jwks.json").json()["keys"]
