@@ -7,6 +7,7 @@ Rows:
   hash_password             what register / password change costs
   issue_access_token        sign one ES256 access token (keys cached in-process)
   verify_access_token       verify one access token (target < 0.5 ms)
+  import (fresh interpreter) what the first auth call adds to a cold start: argon2, PyJWT, cryptography
 
 Medians; the signing keys live in moto's Secrets Manager and are read once (then cached), as in a
 warm Lambda container. STAGE=local, argon2 parameters from the environment (defaults m=19456 KiB,
@@ -20,6 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +52,19 @@ def interleaved_medians_s(fns: dict[str, Callable[[], Any]], runs: int) -> dict[
             fn()
             timings[name].append(time.perf_counter() - started)
     return {name: statistics.median(values) for name, values in timings.items()}
+
+
+IMPORT_PROBE = (
+    "import time; t = time.perf_counter(); import argon2, jwt; "
+    "from cryptography.hazmat.primitives.asymmetric import ec; print(time.perf_counter() - t)"
+)
+
+
+def import_cost_s(runs: int = 5) -> float:
+    """Median time to import the libraries auth loads lazily, in fresh interpreters (bytecode cached)."""
+    timings = [float(subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True,
+                                    check=True).stdout) for _ in range(runs)]
+    return statistics.median(timings)
 
 
 def main() -> int:
@@ -100,6 +116,8 @@ def main() -> int:
         check = median_s(lambda: verify_access_token(token), args.token_runs)
         verdict = "ok" if check * 1000 < VERIFY_TARGET_MS else "over"
         rows.append(("verify_access_token", check, f"{verdict} (target < {VERIFY_TARGET_MS} ms)"))
+
+    rows.append(("import (fresh interpreter)", import_cost_s(), "once per cold start, on first use"))
 
     print(f"auth primitives: argon2id m={settings.argon2_memory_kib} KiB t={settings.argon2_time_cost} "
           f"p={settings.argon2_parallelism}; medians of {args.hash_runs} (passwords) / {args.token_runs} (tokens)")
