@@ -26,6 +26,7 @@ class SigningKey:
     retire_at: datetime | None
 
     def is_live(self, now: datetime) -> bool:
+        """True while the key may verify tokens (before its retire_at)."""
         return self.retire_at is None or now < self.retire_at
 
 
@@ -38,6 +39,7 @@ class KeySet:
     version_id: str
 
     def get(self, kid: str) -> SigningKey | None:
+        """The key named `kid`, live or not; None when there is none."""
         return next((key for key in self.keys if key.kid == kid), None)
 
 
