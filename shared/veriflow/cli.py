@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from veriflow.core.settings import exit_on_bad_settings
+from veriflow.core.settings import SettingsError, exit_on_bad_settings
 
 DEFAULT_TEMPLATE = Path("template.yaml")
 
@@ -42,6 +44,32 @@ def _fire(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_superadmin(args: argparse.Namespace) -> int:
+    from veriflow.core.db import session_scope
+    from veriflow.core.errors import AppError
+    from veriflow.users.service import seed_superadmin
+
+    exit_on_bad_settings()
+    password = os.environ.get("VERIFLOW_SUPERADMIN_PASSWORD") or getpass.getpass("Password (12+ characters): ")
+    try:
+        with session_scope() as session:
+            user = seed_superadmin(session, args.email, password)
+            print(f"superadmin {user.email} ({user.id})")
+    except AppError as exc:
+        sys.stderr.write(f"veriflow: {exc.message} {exc.details or ''}\n")
+        return 1
+    return 0
+
+
+def _rotate_keys(args: argparse.Namespace) -> int:
+    from veriflow.auth.keys import rotate_signing_key
+
+    exit_on_bad_settings()
+    keyset = rotate_signing_key()
+    print(f"signing key {keyset.active.kid} is active; {len(keyset.keys)} key(s) live")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veriflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,13 +88,24 @@ def build_parser() -> argparse.ArgumentParser:
     fire.add_argument("name", help="logical id of the schedule rule or of its function")
     fire.add_argument("--url", default="http://127.0.0.1:3000")
     fire.set_defaults(run=_fire)
+
+    seed = commands.add_parser("seed-superadmin", help="create the first superadmin (idempotent)")
+    seed.add_argument("--email", required=True)
+    seed.set_defaults(run=_seed_superadmin)
+
+    rotate = commands.add_parser("rotate-signing-key", help="make a new access-token signing key active")
+    rotate.set_defaults(run=_rotate_keys)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
-    return run(args)
+    try:
+        return run(args)
+    except SettingsError as exc:
+        sys.stderr.write(f"veriflow: {exc}\n")
+        return 2
 
 
 if __name__ == "__main__":
