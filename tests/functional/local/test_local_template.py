@@ -26,11 +26,17 @@ def test_repo_template_translates_and_lists_its_http_routes(repo_template: Path)
     # THEN the translation is CloudFormation and every HttpApi event is a route
     assert "Transform" not in template.cfn
     assert template.resources("AWS::Lambda::Function")
-    assert routes == {
+    expected = {
         "GET /health/live": "HealthApiFunction",
         "GET /health/ready": "HealthApiFunction",
         "$default": "HealthApiFunction",
+        "POST /v1/auth/login": "AuthApiFunction",
     }
+    assert expected.items() <= routes.items()
+    events = sum(len(resource["Properties"].get("Events") or {}) for resource in template.sam["Resources"].values()
+                 if resource["Type"] == "AWS::Serverless::Function")
+    schedules = len(template.resources("AWS::Events::Rule"))
+    assert len(routes) == events - schedules
     assert template.local_paths  # code folders were replaced by placeholder S3 locations
     assert all(path.exists() for path in template.local_paths.values())
 

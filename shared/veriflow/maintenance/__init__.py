@@ -1,0 +1,1 @@
+"""Scheduled housekeeping: key rotation and removal of expired credentials."""

@@ -1,0 +1,90 @@
+"""Daily maintenance, fired by its schedule in the local cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+from sqlalchemy import func, select
+
+from veriflow.auth import keys
+from veriflow.auth.models import OneTimeToken, RefreshToken, Session
+from veriflow.auth.settings import get_auth_settings
+from veriflow.core.db import session_scope
+from veriflow.core.types import utcnow
+from veriflow.local import MOTO_CONFIG, LocalCloud
+from veriflow.local.dev import DEV_PARAMETERS
+from veriflow.users.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cloud(migrated_db: str) -> Iterator[LocalCloud]:
+    get_auth_settings.cache_clear()
+    keys.reset_key_cache()
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        local = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
+        try:
+            yield local
+        finally:
+            local.close()
+            get_auth_settings.cache_clear()
+            keys.reset_key_cache()
+
+
+def _results(cloud: LocalCloud) -> list[object]:
+    firing = cloud.fire_schedule("MaintenanceFunction")
+    return list(firing.results)
+
+
+def test_expired_credentials_are_purged_and_live_ones_kept(cloud: LocalCloud) -> None:
+    # GIVEN a user with a session that expired long ago and one still live
+    now = utcnow()
+    with session_scope() as db:
+        user = User(email="ada@example.com")
+        db.add(user)
+        db.flush()
+        old = Session(user_id=user.id, expires_at=now - timedelta(days=30))
+        live = Session(user_id=user.id, expires_at=now + timedelta(days=30))
+        db.add_all([old, live])
+        db.flush()
+        db.add_all([
+            RefreshToken(session_id=old.id, token_hash="a" * 64, expires_at=now - timedelta(days=30)),
+            RefreshToken(session_id=live.id, token_hash="b" * 64, expires_at=now + timedelta(days=30)),
+            OneTimeToken(user_id=user.id, purpose="reset_password", token_hash="c" * 64,
+                         expires_at=now - timedelta(days=8)),
+        ])
+    # WHEN the daily schedule fires, twice (a redelivered event)
+    first, second = _results(cloud), _results(cloud)
+    # THEN the dead rows are gone, the live ones stay, and the second run found nothing to do
+    assert all(result["ok"] for result in [*first, *second])  # type: ignore[index]
+    with session_scope() as db:
+        assert db.scalar(select(func.count()).select_from(Session)) == 1
+        assert db.scalar(select(func.count()).select_from(RefreshToken)) == 1
+        assert db.scalar(select(func.count()).select_from(OneTimeToken)) == 0
+
+
+def test_the_signing_key_rotates_only_when_due(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a fresh signing key
+    monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", cloud.resources["SigningKeysSecret"].arn)
+    kid = keys.load_keys().active.kid
+    cloud.fire_schedule("MaintenanceFunction")
+    keys.reset_key_cache()
+    assert keys.load_keys().active.kid == kid
+    # WHEN it is older than the maximum age
+    lam = boto3.client("lambda", region_name="us-east-1")
+    name = cloud.function_name("MaintenanceFunction")
+    variables = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(FunctionName=name, Environment={
+        "Variables": {**variables, "SIGNING_KEY_MAX_AGE_DAYS": "0"}})
+    cloud.fire_schedule("MaintenanceFunction")
+    keys.reset_key_cache()
+    # THEN a new key signs, and the old one still verifies until it retires
+    rotated = keys.load_keys()
+    assert rotated.active.kid != kid
+    assert rotated.get(kid) is not None
