@@ -29,7 +29,7 @@ def _dev(args: argparse.Namespace) -> int:
     from veriflow.local.dev import run_dev
 
     exit_on_bad_settings()
-    return run_dev(template=args.template, host=args.host, port=args.port)
+    return run_dev(template=args.template, host=args.host, port=args.port, moto_port=args.moto_port)
 
 
 def _fire(args: argparse.Namespace) -> int:
@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
+    dev.add_argument("--moto-port", type=int, default=0, help="port of the local AWS endpoint (0: any free one)")
     dev.set_defaults(run=_dev)
 
     fire = commands.add_parser("fire", help="fire a schedule of the running local cloud now")

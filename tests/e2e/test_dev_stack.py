@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+Stack = tuple[str, "subprocess.Popen[str]", str]  # API base URL, the process, the local AWS endpoint
 VERIFLOW = [sys.executable, "-m", "veriflow.cli"]
 
 
@@ -27,8 +28,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _request(method: str, url: str, body: bytes | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, data=body, method=method)
+JSON = {"content-type": "application/json"}
+
+
+def _request(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
@@ -37,7 +43,7 @@ def _request(method: str, url: str, body: bytes | None = None) -> tuple[int, dic
 
 
 @pytest.fixture(scope="module")
-def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, subprocess.Popen[str], str]]:
     """`veriflow migrate` then `veriflow dev` on a free port, as `make dev` runs them."""
     env = {
         key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "DATABASE_", "MOTO_"))
@@ -46,9 +52,9 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
         SQLITE_PATH=str(tmp_path_factory.mktemp("dev") / "veriflow.sqlite3"), STAGE="local", PYTHONUNBUFFERED="1"
     )
     subprocess.run([*VERIFLOW, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
+    port, moto_port = _free_port(), _free_port()
     process = subprocess.Popen(
-        [*VERIFLOW, "dev", "--port", str(port)],
+        [*VERIFLOW, "dev", "--port", str(port), "--moto-port", str(moto_port)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -64,14 +70,14 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, s
     else:
         process.kill()
         pytest.fail("veriflow dev did not answer within 60 s")
-    yield base, process
+    yield base, process, f"http://127.0.0.1:{moto_port}"
     if process.poll() is None:
         process.kill()
         process.wait()
 
 
-def test_live_and_ready(dev_stack: tuple[str, subprocess.Popen[str]]) -> None:
-    base, _ = dev_stack
+def test_live_and_ready(dev_stack: Stack) -> None:
+    base, _, _ = dev_stack
     status, _, body = _request("GET", f"{base}/health/live")
     assert (status, json.loads(body)) == (200, {"status": "ok"})
     status, _, body = _request("GET", f"{base}/health/ready")
@@ -80,8 +86,8 @@ def test_live_and_ready(dev_stack: tuple[str, subprocess.Popen[str]]) -> None:
     assert ready["checks"]["database"]["status"] == "ok"
 
 
-def test_docs_and_merged_openapi(dev_stack: tuple[str, subprocess.Popen[str]]) -> None:
-    base, _ = dev_stack
+def test_docs_and_merged_openapi(dev_stack: Stack) -> None:
+    base, _, _ = dev_stack
     status, _, body = _request("GET", f"{base}/openapi.json")
     assert status == 200
     assert {"/health/live", "/health/ready"} <= set(json.loads(body)["paths"])
@@ -91,8 +97,8 @@ def test_docs_and_merged_openapi(dev_stack: tuple[str, subprocess.Popen[str]]) -
     assert b"/openapi.json" in body
 
 
-def test_errors_come_back_in_the_envelope(dev_stack: tuple[str, subprocess.Popen[str]]) -> None:
-    base, _ = dev_stack
+def test_errors_come_back_in_the_envelope(dev_stack: Stack) -> None:
+    base, _, _ = dev_stack
     status, headers, body = _request("GET", f"{base}/v1/nowhere")
     assert status == 404
     error = json.loads(body)["error"]
@@ -104,8 +110,8 @@ def test_errors_come_back_in_the_envelope(dev_stack: tuple[str, subprocess.Popen
     assert headers["allow"] == "GET"
 
 
-def test_fire_names_an_unknown_schedule_in_one_line(dev_stack: tuple[str, subprocess.Popen[str]]) -> None:
-    base, _ = dev_stack
+def test_fire_names_an_unknown_schedule_in_one_line(dev_stack: Stack) -> None:
+    base, _, _ = dev_stack
     done = subprocess.run(
         [*VERIFLOW, "fire", "NoSuchSchedule", "--url", base], capture_output=True, text=True, check=False
     )
@@ -114,9 +120,43 @@ def test_fire_names_an_unknown_schedule_in_one_line(dev_stack: tuple[str, subpro
     assert "NoSuchSchedule" in done.stderr
 
 
-def test_ctrl_c_stops_everything(dev_stack: tuple[str, subprocess.Popen[str]]) -> None:
+def _queued_token(aws_endpoint: str, template: str) -> str:
+    """What the notifications worker will deliver: read straight from the local queue."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=aws_endpoint, region_name="us-east-1", aws_access_key_id="local",
+                       aws_secret_access_key="local")
+    url = next(u for u in sqs.list_queues()["QueueUrls"] if u.endswith("-notifications"))
+    for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        body = json.loads(message["Body"])
+        if body["template"] == template:
+            return str(body["data"]["token"])
+    raise AssertionError(f"no {template} message queued")
+
+
+def test_sign_up_verify_sign_in_and_out_over_http(dev_stack: Stack) -> None:
+    base, _, aws_endpoint = dev_stack
+    credentials = {"email": "e2e@example.com", "password": "an end to end passphrase"}
+    # GIVEN a new account, verified with the emailed token
+    status, _, _ = _request("POST", f"{base}/v1/auth/register", json.dumps(credentials).encode(), JSON)
+    assert status == 202
+    token = _queued_token(aws_endpoint, "auth.verify_email")
+    assert _request("POST", f"{base}/v1/auth/verify-email", json.dumps({"token": token}).encode(), JSON)[0] == 204
+    # WHEN the person signs in
+    status, _, body = _request("POST", f"{base}/v1/auth/login", json.dumps(credentials).encode(), JSON)
+    assert status == 200
+    tokens = json.loads(body)
+    auth = {**JSON, "authorization": f"Bearer {tokens['access_token']}"}
+    # THEN their account and session answer, and signing out ends the session
+    status, _, body = _request("GET", f"{base}/v1/users/me", headers=auth)
+    assert (status, json.loads(body)["email"]) == (200, "e2e@example.com")
+    assert _request("POST", f"{base}/v1/auth/logout", b"", auth)[0] == 204
+    assert _request("GET", f"{base}/v1/auth/sessions", headers=auth)[0] == 401
+
+
+def test_ctrl_c_stops_everything(dev_stack: Stack) -> None:
     # Runs last in this module: it stops the stack.
-    base, process = dev_stack
+    base, process, _ = dev_stack
     # WHEN the developer presses Ctrl-C
     process.send_signal(signal.SIGINT)
     # THEN the process exits cleanly and the port is released
