@@ -15,7 +15,7 @@ def test_importing_core_creates_nothing() -> None:
     # GIVEN a fresh interpreter  WHEN the core modules are imported
     probe = (
         "import veriflow.core.db as db, veriflow.core.aws as aws, veriflow.core.settings as s;"
-        "print(db._engine is None, aws._client.cache_info().currsize, s.get_settings.cache_info().currsize)"
+        "print(db._engine is None, len(aws._clients), s.get_settings.cache_info().currsize)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     # THEN no engine, client or settings object exists yet

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from botocore.exceptions import ClientError
 from fastapi import Response, params
 
 from veriflow.core.aws import client
@@ -67,7 +68,9 @@ def hit(limit: Limit, key: str, now: float | None = None) -> Decision:
             },
             ReturnValues="UPDATED_NEW",
         )
-    except client("dynamodb").exceptions.ConditionalCheckFailedException:
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
         return Decision(False, limit.limit, 0, reset_s)
     hits = int(updated["Attributes"]["hits"]["N"])
     return Decision(True, limit.limit, max(0, limit.limit - hits), reset_s)
