@@ -107,7 +107,8 @@ def run_dev(
     restore_signals = _stop_on_signals(stop)
     try:
         with moto_server("127.0.0.1", moto_port, region) as endpoint:
-            cloud = LocalCloud(template, parameters=_dev_parameters(template, region, parameters), env=env,
+            public_url = f"http://{host}:{port}" if port else ""
+            cloud = LocalCloud(template, parameters=_dev_parameters(template, region, parameters, public_url), env=env,
                                region=region, endpoint_url=endpoint).deploy()
             http = cloud.http_api()
             try:
@@ -145,7 +146,9 @@ def fire_remote(base_url: str, name: str, timeout: float = 60.0) -> str:
     return f"fired {fired['rule']} at {fired['at']}: {outcomes or 'no targets'}"
 
 
-def _dev_parameters(template: str | Path, region: str, given: Mapping[str, Any] | None) -> dict[str, Any]:
+def _dev_parameters(
+    template: str | Path, region: str, given: Mapping[str, Any] | None, public_url: str = ""
+) -> dict[str, Any]:
     from veriflow.local.template import parse_template
 
     declared = parse_template(Path(template).read_text(encoding="utf-8")).get("Parameters", {})
@@ -154,6 +157,9 @@ def _dev_parameters(template: str | Path, region: str, given: Mapping[str, Any] 
         for name, value in DEV_PARAMETERS.items()
         if name in declared and "Default" not in declared[name]
     }
+    if "PublicApiUrl" in declared and public_url:
+        # Tokens name this server as their issuer, and OIDC providers send browsers back to it.
+        defaults["PublicApiUrl"] = public_url
     return {**defaults, **(given or {})}
 
 
