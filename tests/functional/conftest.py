@@ -4,6 +4,7 @@ organizations with members and API keys, and a caller that goes through the real
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -216,8 +217,27 @@ def api(
     load_function: Callable[[str], ModuleType],
     sample_event: Callable[[str, str], dict[str, Any]],
     lambda_context: Any,
-) -> Api:
-    return Api(load_function, sample_event("health", "live"), lambda_context)
+) -> Iterator[Api]:
+    with main_thread_event_loop():
+        yield Api(load_function, sample_event("health", "live"), lambda_context)
+
+
+@contextmanager
+def main_thread_event_loop() -> Iterator[None]:
+    """Lambda's main thread has an event loop for Mangum; an earlier test's `asyncio.run` may have
+    left this one without. Restores the state it found."""
+    try:
+        asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            yield
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+    else:
+        yield
 
 
 @contextmanager
