@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from types import ModuleType
@@ -93,7 +94,9 @@ def event_loop_for_mangum() -> Iterator[None]:
     """Lambda's main thread has an event loop for Mangum; an earlier test's `asyncio.run` may have
     left this one without."""
     try:
-        asyncio.get_event_loop_policy().get_event_loop()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # a fresh thread's loop is made on demand
+            asyncio.get_event_loop_policy().get_event_loop()
     except RuntimeError:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from veriflow.access.permissions import API_KEY_SCOPES, OrgRole
 from veriflow.users.schemas import Email
@@ -32,7 +32,14 @@ class OrgCreate(_In):
 class OrgUpdate(_In):
     name: Name | None = None
     description: Description | None = None
-    website: HttpUrl | None = None
+    website: HttpUrl | None = None  # null clears it
+
+    @model_validator(mode="after")
+    def _required_fields_are_not_cleared(self) -> OrgUpdate:
+        for name in ("name", "description"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class OrgPublic(BaseModel):

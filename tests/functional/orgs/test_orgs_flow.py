@@ -68,6 +68,8 @@ def test_members_read_admins_update_and_changes_are_audited(api: Any, identity: 
     updated = api("PATCH", f"/v1/orgs/{org}", admin, json_body={"description": "Courses", "website": None})
     assert updated["statusCode"] == 200
     assert updated["json"]["description"] == "Courses"
+    # A required field cannot be cleared
+    assert api("PATCH", f"/v1/orgs/{org}", admin, json_body={"name": None})["statusCode"] == 422
     [event] = identity.audit("org.updated")
     assert event.actor_id == str(admin.id)
     assert event.org_id == org
