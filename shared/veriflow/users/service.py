@@ -85,7 +85,7 @@ def request_email_change(session: Session, principal: Principal, new_email: str,
         return
     token, token_hash = new_token()
     row = OneTimeToken(user_id=user.id, purpose=CHANGE_EMAIL, token_hash=token_hash,
-                       expires_at=now + CHANGE_EMAIL_TTL, data={"new_email": new_email})
+                       expires_at=now + CHANGE_EMAIL_TTL, data={"email": new_email})
     session.add(row)
     session.flush()
     enqueue_after_commit(session, NotificationMessage(

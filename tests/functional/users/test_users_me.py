@@ -107,7 +107,7 @@ def test_email_change_stores_a_hashed_token_and_mails_the_new_address(api: Any, 
         assert row.purpose == "change_email"
         assert row.token_hash == hash_token(token)
         assert token not in row.token_hash
-        assert row.data == {"new_email": "ada@new.example"}
+        assert row.data == {"email": "ada@new.example"}
         assert 23.9 * 3600 < (row.expires_at - row.created_at).total_seconds() <= 24 * 3600
     assert [e.action for e in identity.audit("user.email_change")] == ["user.email_change.requested"]
 
@@ -128,3 +128,26 @@ def test_email_change_needs_the_password_of_an_account_that_has_one(api: Any, id
     bad = api("POST", "/v1/users/me/email", ada, json_body={"new_email": "not an address", "password": PASSWORD})
     assert bad["statusCode"] == 422
     assert cloud.messages() == []
+
+
+def test_the_emailed_token_confirms_the_new_address_through_auth(api: Any, identity: Any, cloud: Any) -> None:
+    # GIVEN a requested email change
+    ada = identity.user("ada@people.example")
+    api("POST", "/v1/users/me/email", ada, json_body={"new_email": "ada@new.example"})
+    token = cloud.messages()[0]["data"]["token"]
+    # WHEN the token from the message is confirmed at auth's route
+    confirmed = api("POST", "/v1/auth/verify-email", json_body={"token": token})
+    # THEN the account has the new, verified address
+    assert confirmed["statusCode"] == 204, confirmed["json"]
+    me = api("GET", "/v1/users/me", ada)["json"]
+    assert (me["email"], me["email_verified"]) == ("ada@new.example", True)
+
+
+def test_a_newer_email_change_request_replaces_the_older_one(api: Any, identity: Any, cloud: Any) -> None:
+    ada = identity.user("ada@people.example")
+    api("POST", "/v1/users/me/email", ada, json_body={"new_email": "first@new.example"})
+    api("POST", "/v1/users/me/email", ada, json_body={"new_email": "second@new.example"})
+    first, second = (m["data"]["token"] for m in cloud.messages())
+    assert api("POST", "/v1/auth/verify-email", json_body={"token": first})["statusCode"] == 401
+    assert api("POST", "/v1/auth/verify-email", json_body={"token": second})["statusCode"] == 204
+    assert api("GET", "/v1/users/me", ada)["json"]["email"] == "second@new.example"
