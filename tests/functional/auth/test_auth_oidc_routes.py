@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import httpx
 import pytest
 from sqlalchemy import select
@@ -37,10 +38,15 @@ def _fake_provider_class() -> Any:
 
 
 @pytest.fixture
-def provider(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def provider(stack: Any) -> Iterator[Any]:
+    """The fake provider, configured on the auth function as an operator would (its environment)."""
     fake = _fake_provider_class()()
-    monkeypatch.setenv("OIDC_PROVIDERS", json.dumps({"fake": fake.config()}))
-    monkeypatch.setenv("PUBLIC_API_URL", str(stack.api.base_url))
+    lam = boto3.client("lambda", region_name="us-east-1")
+    name = stack.cloud.function_name("AuthApiFunction")
+    variables = lam.get_function_configuration(FunctionName=name)["Environment"]["Variables"]
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {
+        **variables, "OIDC_PROVIDERS": json.dumps({"fake": fake.config()}), "PUBLIC_API_URL": str(stack.api.base_url),
+    }})
     get_auth_settings.cache_clear()
     get_flow_settings.cache_clear()
     oidc.reset_oidc_caches()
