@@ -69,7 +69,7 @@ class Cloud:
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch, migrated_db: str) -> Iterator[Cloud]:
+def cloud(monkeypatch: pytest.MonkeyPatch, any_database: str) -> Iterator[Cloud]:
     """moto with the signing-key secret, the notifications queue and the rate-limit table, as the
     template wires them, over a migrated database."""
     with mock_aws():
