@@ -8,6 +8,11 @@ Rows:
   issue_access_token        sign one ES256 access token (keys cached in-process)
   verify_access_token       verify one access token (target < 0.5 ms)
   import (fresh interpreter) what the first auth call adds to a cold start: argon2, PyJWT, cryptography
+  login (handler)           POST /v1/auth/login through the real auth function (payload v2, moto,
+                            SQLite): ratio to the baseline hash (target <= 1.2)
+  login (service)           the same sign-in without the handler and the rate-limit call
+  refresh (handler)         POST /v1/auth/refresh round trip: rotation, sealing, new tokens
+  GET sessions (handler)    an authenticated GET: token verification, session check, one query
 
 Medians; the signing keys live in moto's Secrets Manager and are read once (then cached), as in a
 warm Lambda container. STAGE=local, argon2 parameters from the environment (defaults m=19456 KiB,
@@ -67,6 +72,84 @@ def import_cost_s(runs: int = 5) -> float:
     return statistics.median(timings)
 
 
+def handler_round_trips(baseline: float, runs: int) -> list[tuple[str, float, str]]:
+    """Login, refresh and an authenticated GET through the real auth function on the local cloud."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from moto import mock_aws
+
+    from veriflow.auth.settings import get_auth_settings
+    from veriflow.core.db import database_url
+    from veriflow.core.migrations import upgrade
+    from veriflow.core.settings import get_settings
+    from veriflow.local import MOTO_CONFIG, LocalCloud
+    from veriflow.local.dev import DEV_PARAMETERS
+
+    root = Path(__file__).resolve().parent.parent
+    os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+    os.environ["LOGIN_PER_IP_PER_MIN"] = "1000000"  # the bench signs in far more often than a person
+    os.environ.pop("SIGNING_KEYS_SECRET_ARN", None)
+    get_settings.cache_clear()
+    get_auth_settings.cache_clear()
+    upgrade(database_url(get_settings()))
+
+    def event(name: str, body: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        sample: dict[str, Any] = json.loads((root / "events" / "auth" / f"{name}.json").read_text())
+        if body is not None:
+            sample["body"] = json.dumps(body)
+        if token is not None:
+            sample["headers"]["authorization"] = f"Bearer {token}"
+        return sample
+
+    credentials = {"email": "bench@example.com", "password": "correct horse battery staple"}
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        cloud = LocalCloud(root / "template.yaml", parameters=DEV_PARAMETERS).deploy()
+        try:
+            # The function itself, with its template environment: not moto's Lambda API, whose
+            # in-process round trip would be measured too.
+            function = cloud.functions["AuthApiFunction"]
+
+            def invoke(sample: dict[str, Any]) -> dict[str, Any]:
+                payload, errored = function.invoke(sample)
+                assert not errored, payload
+                return dict(payload)
+
+            assert invoke(event("register", credentials))["statusCode"] == 202
+
+            def login() -> dict[str, Any]:
+                response = invoke(event("login", credentials))
+                assert response["statusCode"] == 200, response
+                return dict(json.loads(response["body"]))
+
+            tokens = login()
+            login_s = median_s(login, runs)
+            # The sign-in itself (database, hash, tokens) without the handler and the per-IP limit,
+            # whose DynamoDB call moto emulates in about 12 ms (real DynamoDB: a few ms).
+            from veriflow.auth import service
+
+            service_s = median_s(lambda: service.login(credentials["email"], credentials["password"]), runs)
+            state = {"refresh": tokens["refresh_token"]}
+
+            def refresh() -> None:
+                response = invoke(event("refresh", {"refresh_token": state["refresh"]}))
+                state["refresh"] = json.loads(response["body"])["refresh_token"]
+
+            refresh_s = median_s(refresh, runs * 10)
+            sessions_s = median_s(
+                lambda: invoke(event("list-sessions", token=tokens["access_token"])), runs * 10
+            )
+        finally:
+            cloud.close()
+    return [
+        ("login (handler)", login_s, f"{login_s / baseline:.2f}x (target <= {RATIO_TARGET}; moto's DynamoDB inside)"),
+        ("login (service)", service_s, f"{service_s / baseline:.2f}x (target <= {RATIO_TARGET})"),
+        ("refresh (handler)", refresh_s, ""),
+        ("GET sessions (handler)", sessions_s, ""),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hash-runs", type=int, default=15)
@@ -118,6 +201,7 @@ def main() -> int:
         rows.append(("verify_access_token", check, f"{verdict} (target < {VERIFY_TARGET_MS} ms)"))
 
     rows.append(("import (fresh interpreter)", import_cost_s(), "once per cold start, on first use"))
+    rows += handler_round_trips(baseline, args.hash_runs)
 
     print(f"auth primitives: argon2id m={settings.argon2_memory_kib} KiB t={settings.argon2_time_cost} "
           f"p={settings.argon2_parallelism}; medians of {args.hash_runs} (passwords) / {args.token_runs} (tokens)")
