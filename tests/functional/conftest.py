@@ -22,6 +22,7 @@ from moto import mock_aws
 from sqlalchemy import event, select
 
 from veriflow.access.authenticate import API_KEY_PREFIX
+from veriflow.access.limits import get_limit_settings
 from veriflow.audit.models import AuditEvent
 from veriflow.auth import keys, passwords
 from veriflow.auth.jwt_tokens import issue_access_token
@@ -31,7 +32,6 @@ from veriflow.auth.settings import get_auth_settings
 from veriflow.core.db import get_engine, session_scope
 from veriflow.core.types import utcnow
 from veriflow.orgs.models import ApiKey, Membership, Organization
-from veriflow.users.limits import get_limit_settings
 from veriflow.users.models import User, UserRole
 
 

@@ -17,6 +17,7 @@ from moto import mock_aws
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from veriflow.access.limits import get_limit_settings
 from veriflow.auth import keys
 from veriflow.auth.jwt_tokens import issue_access_token
 from veriflow.auth.models import Session as AuthSession
@@ -25,7 +26,6 @@ from veriflow.core.db import normalise_url, reset_engine, session_scope
 from veriflow.core.migrations import upgrade
 from veriflow.core.settings import get_settings
 from veriflow.core.types import utcnow
-from veriflow.users.limits import get_limit_settings
 from veriflow.users.models import User
 
 pytestmark = pytest.mark.postgres

@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from veriflow.access.deps import require
+from veriflow.access.limits import per_principal
 from veriflow.access.permissions import AUDIT_READ
 from veriflow.access.principal import Principal
 from veriflow.admin.schemas import AuditEventPublic, AuditPage
 from veriflow.audit import service as audit
 from veriflow.core.deps import SessionDep
 from veriflow.core.errors import ValidationFailed
-from veriflow.users.limits import per_principal
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(per_principal)])
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from veriflow.access.deps import CurrentPrincipal, CurrentUser, require
+from veriflow.access.limits import per_principal
 from veriflow.access.permissions import ORGS_CREATE
 from veriflow.access.principal import Principal
 from veriflow.core.deps import SessionDep
@@ -30,7 +31,6 @@ from veriflow.orgs.schemas import (
     OrgPublic,
     OrgUpdate,
 )
-from veriflow.users.limits import per_principal
 
 router = APIRouter(prefix="/v1/orgs", tags=["orgs"], dependencies=[Depends(per_principal)])
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from veriflow.access.deps import CurrentUser, require
+from veriflow.access.limits import per_principal
 from veriflow.access.permissions import ROLES_ASSIGN, USERS_MANAGE, USERS_READ
 from veriflow.access.principal import Principal
 from veriflow.core.deps import SessionDep
 from veriflow.users import service
-from veriflow.users.limits import per_principal
 from veriflow.users.schemas import (
     Accepted,
     EmailChange,

@@ -71,11 +71,11 @@ def test_listing_the_log_runs_a_constant_number_of_queries(api: Any, identity: A
 
 
 def test_the_rate_limit_applies_per_caller(api: Any, identity: Any, monkeypatch: Any) -> None:
-    # GIVEN a limit of three requests a minute per caller, and a clock inside one window
-    from veriflow.users.limits import get_limit_settings
+    # GIVEN staff may make three requests a minute, members two, and a clock inside one window
+    from veriflow.access.limits import get_limit_settings
 
     monkeypatch.setattr("veriflow.core.ratelimit.time", SimpleNamespace(time=lambda: 6_000_010.0))
-    monkeypatch.setenv("API_RATE_LIMIT_PER_MINUTE", "3")
+    monkeypatch.setenv("API_RATE_LIMIT_TIERS", '{"staff": 3, "member": 2, "api_key": 5}')
     get_limit_settings.cache_clear()
     admin, other = identity.user(roles=("admin",)), identity.user(roles=("admin",))
     answers = [api("GET", "/v1/admin/audit-log", admin) for _ in range(4)]
@@ -85,3 +85,6 @@ def test_the_rate_limit_applies_per_caller(api: Any, identity: Any, monkeypatch:
     assert int(answers[-1]["headers"]["retry-after"]) > 0
     assert answers[-1]["json"]["error"]["code"] == "rate_limited"
     assert api("GET", "/v1/users/me", other)["statusCode"] == 200
+    # AND a member's tier is smaller
+    member = identity.user()
+    assert [api("GET", "/v1/users/me", member)["statusCode"] for _ in range(3)] == [200, 200, 429]
