@@ -4,10 +4,8 @@ organizations with members and API keys, and a caller that goes through the real
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from veriflow.auth.opaque import new_token
 from veriflow.auth.settings import get_auth_settings
 from veriflow.core.db import get_engine, session_scope
 from veriflow.core.types import utcnow
+from veriflow.local.runtime import handler_event_loop
 from veriflow.orgs.models import ApiKey, Membership, Organization
 from veriflow.users.models import User, UserRole
 
@@ -219,28 +218,10 @@ def api(
     sample_event: Callable[[str, str], dict[str, Any]],
     lambda_context: Any,
 ) -> Iterator[Api]:
-    with main_thread_event_loop():
+    # Lambda's main thread has an event loop for Mangum; an earlier test's `asyncio.run` may have
+    # left this one without.
+    with handler_event_loop():
         yield Api(load_function, sample_event("health", "live"), lambda_context)
-
-
-@contextmanager
-def main_thread_event_loop() -> Iterator[None]:
-    """Lambda's main thread has an event loop for Mangum; an earlier test's `asyncio.run` may have
-    left this one without. Restores the state it found."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # a fresh thread's loop is made on demand
-            asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        try:
-            yield
-        finally:
-            asyncio.set_event_loop(None)
-            loop.close()
-    else:
-        yield
 
 
 @contextmanager

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -14,17 +13,14 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from veriflow.access.limits import get_limit_settings
 from veriflow.auth import keys
 from veriflow.auth.jwt_tokens import issue_access_token
 from veriflow.auth.models import Session as AuthSession
 from veriflow.auth.settings import get_auth_settings
-from veriflow.core.db import normalise_url, reset_engine, session_scope
+from veriflow.core.db import normalise_url, session_scope
 from veriflow.core.migrations import upgrade
-from veriflow.core.settings import get_settings
 from veriflow.core.types import utcnow
 from veriflow.users.models import User
 
@@ -34,22 +30,10 @@ Call = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def database(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh, migrated database on the test cluster, set as DATABASE_URL."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    reset_engine()
-    upgrade(normalise_url(url))
-    yield url
-    reset_engine()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+def database(postgres_database: str) -> str:
+    """A fresh database on the test cluster, migrated, set as DATABASE_URL."""
+    upgrade(normalise_url(postgres_database))
+    return postgres_database
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from veriflow.access.deps import CurrentPrincipal
 from veriflow.access.permissions import PlatformRole
 from veriflow.access.principal import Principal
 from veriflow.core.ratelimit import Limit, enforce
+from veriflow.core.settings import load_settings
 
 _STAFF = frozenset({PlatformRole.REVIEWER, PlatformRole.ADMIN, PlatformRole.SUPERADMIN})
 
@@ -28,7 +29,7 @@ class ApiLimitSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_limit_settings() -> ApiLimitSettings:
-    return ApiLimitSettings()
+    return load_settings(ApiLimitSettings)
 
 
 def tier_of(principal: Principal) -> str:

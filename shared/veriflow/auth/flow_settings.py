@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from veriflow.core.ratelimit import Limit
+from veriflow.core.settings import load_settings
 
 
 class AuthFlowSettings(BaseSettings):
@@ -37,4 +38,4 @@ class AuthFlowSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_flow_settings() -> AuthFlowSettings:
-    return AuthFlowSettings()
+    return load_settings(AuthFlowSettings)

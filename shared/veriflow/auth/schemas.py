@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-
-
-def normalise_email(value: str) -> str:
-    """Trimmed and lower-cased; the whole address is compared case-insensitively."""
-    email = value.strip().lower()
-    if len(email) > 320 or not _EMAIL.match(email):
-        raise ValueError("not an email address")
-    return email
+from veriflow.users.schemas import normalise_email
 
 
 class EmailIn(BaseModel):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from veriflow.core.settings import PLACEHOLDER_SECRETS, SettingsError, Stage
+from veriflow.core.settings import PLACEHOLDER_SECRETS, SettingsError, Stage, load_settings
 
 # OWASP's floor for argon2id; weaker parameters are refused, stronger ones are welcome.
 ARGON2_MIN_MEMORY_KIB = 19456
@@ -86,17 +86,4 @@ class AuthSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_auth_settings() -> AuthSettings:
     """The validated auth settings; raises SettingsError naming the first bad variable."""
-    try:
-        return AuthSettings()
-    except SettingsError:
-        raise
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        ctx_error = (first.get("ctx") or {}).get("error")
-        if isinstance(ctx_error, SettingsError):
-            raise ctx_error from None
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise SettingsError(name, first["msg"]) from None
-    except ValueError as exc:
-        # pydantic-settings raises a bare ValueError when a JSON-valued variable does not parse.
-        raise SettingsError("OIDC_PROVIDERS", str(exc).split("\n")[0]) from None
+    return load_settings(AuthSettings)

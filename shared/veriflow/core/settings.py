@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -82,11 +83,11 @@ def _url_password(url: str) -> str | None:
     return make_url(url).password
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The validated settings; raises SettingsError naming the first bad variable."""
+def load_settings[S: BaseSettings](cls: type[S]) -> S:
+    """An instance of `cls` from the environment; any problem becomes a SettingsError naming the
+    variable (pydantic-settings gives a bare ValueError for a JSON variable that does not parse)."""
     try:
-        return Settings()
+        return cls()
     except SettingsError:
         raise
     except ValidationError as exc:
@@ -96,6 +97,15 @@ def get_settings() -> Settings:
             raise ctx_error from None
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise SettingsError(name, first["msg"]) from None
+    except ValueError as exc:
+        match = re.search(r'"([a-z0-9_]+)"', str(exc))
+        raise SettingsError(match.group(1).upper() if match else cls.__name__, str(exc).split("\n")[0]) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The validated settings; raises SettingsError naming the first bad variable."""
+    return load_settings(Settings)
 
 
 def exit_on_bad_settings() -> Settings:

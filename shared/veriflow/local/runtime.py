@@ -97,7 +97,7 @@ class LocalFunction:
             return _in_new_thread(lambda: self.invoke(event, config))
         config = config or self.config
         context = LambdaContext(config.name, config.arn, config.memory_mb, config.timeout_s)
-        with environ.overlay(self.environment(config)), _thread_event_loop():
+        with environ.overlay(self.environment(config)), handler_event_loop():
             try:
                 return self._handler(config.handler)(event, context), False
             except Exception as exc:
@@ -161,7 +161,7 @@ def _in_new_thread(call: Callable[[], tuple[Any, bool]]) -> tuple[Any, bool]:
 
 
 @contextmanager
-def _thread_event_loop() -> Iterator[None]:
+def handler_event_loop() -> Iterator[None]:
     """Lambda calls handlers on its main thread, where `asyncio.get_event_loop()` works (Mangum
     relies on it); here they run on worker threads, which get a loop for the invocation."""
     try:
