@@ -359,3 +359,43 @@ def any_database(request: pytest.FixtureRequest) -> str:
     url = normalise_url(database_url(get_settings()))
     upgrade(url)
     return url
+
+
+def reset_identity_caches() -> None:
+    from veriflow.access.limits import get_limit_settings
+    from veriflow.auth import keys, passwords
+    from veriflow.auth.flow_settings import get_flow_settings
+    from veriflow.auth.settings import get_auth_settings
+
+    for cached in (get_auth_settings, get_flow_settings, get_limit_settings):
+        cached.cache_clear()
+    keys.reset_key_cache()
+    passwords.reset_password_caches()
+
+
+@pytest.fixture
+def identity_resources(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto holding what the template wires to the identity functions: the signing-key secret,
+    the notifications queue and the rate-limit table. Yields the queue URL."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        secret = boto3.client("secretsmanager").create_secret(
+            Name="signing-keys", SecretString='{"keys": [], "active": null}'
+        )["ARN"]
+        queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
+        boto3.client("dynamodb").create_table(
+            TableName="rate-limits",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", secret)
+        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
+        monkeypatch.setenv("RATE_LIMIT_TABLE", "rate-limits")
+        reset_identity_caches()
+        try:
+            yield queue_url
+        finally:
+            reset_identity_caches()

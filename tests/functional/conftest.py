@@ -16,29 +16,19 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
-from moto import mock_aws
 from sqlalchemy import event, select
 
 from veriflow.access.authenticate import API_KEY_PREFIX
-from veriflow.access.limits import get_limit_settings
 from veriflow.audit.models import AuditEvent
-from veriflow.auth import keys, passwords
+from veriflow.auth import passwords
 from veriflow.auth.jwt_tokens import issue_access_token
 from veriflow.auth.models import Session as AuthSession
 from veriflow.auth.opaque import new_token
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.db import get_engine, session_scope
 from veriflow.core.types import utcnow
 from veriflow.local.runtime import handler_event_loop
 from veriflow.orgs.models import ApiKey, Membership, Organization
 from veriflow.users.models import User, UserRole
-
-
-def _reset_identity_caches() -> None:
-    get_auth_settings.cache_clear()
-    get_limit_settings.cache_clear()
-    keys.reset_key_cache()
-    passwords.reset_password_caches()
 
 
 @dataclass
@@ -68,28 +58,9 @@ class Cloud:
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch, any_database: str) -> Iterator[Cloud]:
-    """moto with the signing-key secret, the notifications queue and the rate-limit table, as the
-    template wires them, over a migrated database."""
-    with mock_aws():
-        secret = boto3.client("secretsmanager").create_secret(
-            Name="signing-keys", SecretString='{"keys": [], "active": null}'
-        )["ARN"]
-        queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
-        boto3.client("dynamodb").create_table(
-            TableName="rate-limits",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", secret)
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
-        monkeypatch.setenv("RATE_LIMIT_TABLE", "rate-limits")
-        _reset_identity_caches()
-        try:
-            yield Cloud(queue_url)
-        finally:
-            _reset_identity_caches()
+def cloud(any_database: str, identity_resources: str) -> Cloud:
+    """The identity functions' AWS resources on moto, over a migrated database."""
+    return Cloud(identity_resources)
 
 
 class Identity:

@@ -12,13 +12,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from veriflow.access.limits import get_limit_settings
-from veriflow.auth import keys
 from veriflow.auth.jwt_tokens import issue_access_token
 from veriflow.auth.models import Session as AuthSession
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.db import normalise_url, session_scope
 from veriflow.core.migrations import upgrade
 from veriflow.core.types import utcnow
@@ -37,27 +33,8 @@ def database(postgres_database: str) -> str:
 
 
 @pytest.fixture
-def aws(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    with mock_aws():
-        secret = boto3.client("secretsmanager").create_secret(
-            Name="signing-keys", SecretString='{"keys": [], "active": null}'
-        )["ARN"]
-        queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
-        boto3.client("dynamodb").create_table(
-            TableName="rate-limits",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", secret)
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
-        monkeypatch.setenv("RATE_LIMIT_TABLE", "rate-limits")
-        get_auth_settings.cache_clear()
-        get_limit_settings.cache_clear()
-        keys.reset_key_cache()
-        yield queue_url
-        get_auth_settings.cache_clear()
-        keys.reset_key_cache()
+def aws(database: str, identity_resources: str) -> str:
+    return identity_resources
 
 
 def _person(email: str) -> dict[str, str]:
