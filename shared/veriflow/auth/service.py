@@ -17,8 +17,8 @@ from veriflow.auth.passwords import check_password, hash_password, needs_rehash,
 from veriflow.core.db import session_scope
 from veriflow.core.errors import Forbidden, Locked, Unauthorized, ValidationFailed
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
-from veriflow.notifications.producer import enqueue_after_commit
+from veriflow.notifications.events import Category
+from veriflow.notifications.producer import email_after_commit
 from veriflow.users.models import User
 
 BAD_CREDENTIALS = "The email or password is wrong."
@@ -38,11 +38,8 @@ def _one_time_token(db: DbSession, user: User, purpose: str, ttl: timedelta, dat
 
 
 def _send(db: DbSession, template: str, to: str, key: str, **data: str) -> None:
-    message = NotificationMessage(
-        idempotency_key=key, recipients=Recipients(emails=[to]), category=Category.SECURITY,
-        template=template, data=data, channels=[Channel.EMAIL], priority="critical",
-    )
-    enqueue_after_commit(db, message)
+    email_after_commit(db, to, template=template, idempotency_key=key, category=Category.SECURITY, data=data,
+                       priority="critical")
 
 
 def register(email: str, password: str, display_name: str) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from veriflow.core.aws import client
 from veriflow.core.settings import SettingsError
-from veriflow.notifications.events import NotificationMessage
+from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
 
 
 def _queue_url() -> str:
@@ -36,3 +37,20 @@ def enqueue_after_commit(session: Session, message: NotificationMessage) -> None
     """Sends `message` once `session` commits, and never if it rolls back: no email about a
     reset token that was not stored."""
     event.listen(session, "after_commit", lambda _session: enqueue(message), once=True)
+
+
+def email_after_commit(
+    session: Session,
+    to: str,
+    *,
+    template: str,
+    idempotency_key: str,
+    category: Category,
+    data: dict[str, Any],
+    priority: Literal["normal", "critical"] = "normal",
+) -> None:
+    """One email to an address (an account or not yet one), sent once `session` commits."""
+    enqueue_after_commit(session, NotificationMessage(
+        idempotency_key=idempotency_key, recipients=Recipients(emails=[to]), category=category,
+        template=template, data=data, channels=[Channel.EMAIL], priority=priority,
+    ))

@@ -16,8 +16,8 @@ from veriflow.auth.opaque import hash_token, new_token
 from veriflow.core.errors import Conflict, Forbidden, NotFound
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
-from veriflow.notifications.producer import enqueue_after_commit
+from veriflow.notifications.events import Category
+from veriflow.notifications.producer import email_after_commit
 from veriflow.orgs.models import Invitation, Membership, Organization
 from veriflow.users.models import User
 
@@ -55,15 +55,12 @@ def invite(session: Session, principal: Principal, org_id: uuid.UUID, email: str
     assert org is not None
     audit.record(session, "org.member.invited", actor=principal, target=("invitation", invitation.id),
                  org_id=org_id, email=email, role=role.value)
-    enqueue_after_commit(session, NotificationMessage(
-        idempotency_key=f"org-invitation:{invitation.id}",
-        recipients=Recipients(emails=[email]),
+    email_after_commit(
+        session, email, template="orgs.invitation", idempotency_key=f"org-invitation:{invitation.id}",
         category=Category.SYSTEM,
-        template="orgs.invitation",
-        channels=[Channel.EMAIL],
         data={"token": token, "org_id": str(org_id), "org_name": org.name, "role": role.value,
               "expires_at": invitation.expires_at.isoformat()},
-    ))
+    )
     return invitation
 
 

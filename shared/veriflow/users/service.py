@@ -18,8 +18,8 @@ from veriflow.auth.passwords import check_password, hash_password, verify_passwo
 from veriflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
-from veriflow.notifications.producer import enqueue_after_commit
+from veriflow.notifications.events import Category
+from veriflow.notifications.producer import email_after_commit
 from veriflow.users.models import User, UserRole
 from veriflow.users.schemas import normalise_email
 
@@ -88,15 +88,11 @@ def request_email_change(session: Session, principal: Principal, new_email: str,
                        expires_at=now + CHANGE_EMAIL_TTL, data={"email": new_email})
     session.add(row)
     session.flush()
-    enqueue_after_commit(session, NotificationMessage(
-        idempotency_key=f"change-email:{row.id}",
-        recipients=Recipients(emails=[new_email]),
-        category=Category.SECURITY,
-        template="auth.change_email",
-        channels=[Channel.EMAIL],
-        priority="critical",
+    email_after_commit(
+        session, new_email, template="auth.change_email", idempotency_key=f"change-email:{row.id}",
+        category=Category.SECURITY, priority="critical",
         data={"token": token, "user_id": str(user.id), "expires_at": row.expires_at.isoformat()},
-    ))
+    )
 
 
 def search_users(
