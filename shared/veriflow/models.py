@@ -10,6 +10,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "veriflow.auth.models",
     "veriflow.orgs.models",
     "veriflow.audit.models",
+    "veriflow.notifications.models",
 )
 
 

@@ -31,14 +31,22 @@ class Recipients(BaseModel):
     user_ids: list[uuid.UUID] = Field(default_factory=list)
     # An address with no account yet (an invitation); email channel only.
     emails: list[str] = Field(default_factory=list)
+    # A number being proven (its verification code); SMS channel only.
+    phones: list[str] = Field(default_factory=list)
+    # An organization: its owners and admins in the app and by email, its endpoints by webhook.
     org_id: uuid.UUID | None = None
     segment: str | None = None  # admin broadcasts: "all" or a platform role
+    # Fan-out position of a segment: the worker continues after this user id, one batch at a time.
+    after: uuid.UUID | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Recipients:
-        kinds = [bool(self.user_ids), bool(self.emails), self.org_id is not None, self.segment is not None]
+        kinds = [bool(self.user_ids), bool(self.emails), bool(self.phones), self.org_id is not None,
+                 self.segment is not None]
         if sum(kinds) != 1:
-            raise ValueError("name recipients one way: user_ids, emails, org_id or segment")
+            raise ValueError("name recipients one way: user_ids, emails, phones, org_id or segment")
+        if self.after is not None and self.segment is None:
+            raise ValueError("after continues a segment's fan-out only")
         return self
 
 

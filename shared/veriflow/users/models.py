@@ -22,6 +22,9 @@ class User(IdMixin, CreatedMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     password_changed_at: Mapped[datetime | None]
     display_name: Mapped[str] = mapped_column(String(100), default="")
+    # E.164; SMS goes only to a number proven by a code sent to it.
+    phone_number: Mapped[str | None] = mapped_column(String(16))
+    phone_verified_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended
     suspended_reason: Mapped[str | None] = mapped_column(String(500))
     # Lockout: failures counted inside a window; a lock lasts until locked_until.
