@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from veriflow.local import moto_hooks, provision, provision_compute
+from veriflow.local import moto_hooks, outbox, provision, provision_compute
 from veriflow.local.apigw import Route, http_routes
 from veriflow.local.clients import Clients
 from veriflow.local.errors import LocalCloudError
@@ -79,6 +79,8 @@ class LocalCloud:
                        provision.create_queues):
             create(stack, aws)
         self.functions = provision_compute.create_functions(stack, aws, role, self.env)
+        senders = {f.environment().get("EMAIL_FROM", "") for f in self.functions.values()} - {""}
+        outbox.verify_senders(aws("ses"), senders)
         for function in self.functions.values():
             moto_hooks.register(stack.account_id, stack.region, function)
         provision.create_buckets(stack, aws)
@@ -160,7 +162,7 @@ class LocalCloud:
             return {"rule": firing.rule, "at": firing.at.isoformat(), "results": list(firing.results)}
 
         return LocalHttpApi(self.routes, self.invoke_raw, self.openapi, fire,
-                            api_ids[0] if api_ids else "local", self.stack.account_id)
+                            api_ids[0] if api_ids else "local", self.stack.account_id, self.stack.region)
 
     def start_background(self, poll_seconds: float = 1.0) -> None:
         """Queue pollers and the schedule runner in threads, until `close()`."""

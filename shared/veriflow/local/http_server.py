@@ -1,7 +1,8 @@
 """The local HTTP API: a stdlib threading server in front of the template's HttpApi routes.
 
 Besides the routes it serves `/openapi.json`, `/docs`, and, to loopback clients only,
-`POST /_local/schedules/{name}` to fire a schedule now.
+`POST /_local/schedules/{name}` to fire a schedule now, `GET /_local/mail` and `GET /_local/sms` for
+what the local cloud sent.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from veriflow.core.errors import envelope
+from veriflow.local import outbox
 from veriflow.local.apigw import HttpResponse, Route, RouteTable, build_event, to_http_response
 from veriflow.local.errors import LocalCloudError
 
@@ -25,6 +27,10 @@ log = logging.getLogger("veriflow-local")
 # (function name, event) → (result, errored): the same Lambda invocation path everything else uses.
 Invoke = Callable[[str, dict[str, Any]], tuple[Any, bool]]
 _SCHEDULES_PREFIX = "/_local/schedules/"
+# Mail and SMS the local cloud sent, newest last.
+_OUTBOX: dict[str, Callable[[str, str], list[dict[str, Any]]]] = {
+    "/_local/mail": outbox.sent_email, "/_local/sms": outbox.sent_sms,
+}
 _MESSAGES = {
     "not_found": (404, "No route matches this path"),
     "method_not_allowed": (405, "This path does not accept this method"),
@@ -45,10 +51,11 @@ class LocalHttpApi:
         fire_schedule: Callable[[str], dict[str, Any]],
         api_id: str,
         account_id: str,
+        region: str = "us-east-1",
     ) -> None:
         self.table = RouteTable(routes)
         self._invoke, self._openapi, self._fire = invoke, openapi, fire_schedule
-        self._api_id, self._account_id = api_id, account_id
+        self._api_id, self._account_id, self._region = api_id, account_id, region
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -114,6 +121,8 @@ class LocalHttpApi:
                 return _json(200, self._openapi(), request_id)
             if method == "GET" and path == "/docs":
                 return _docs_page(request_id)
+            if method == "GET" and path in _OUTBOX and ipaddress.ip_address(client_ip).is_loopback:
+                return _json(200, {"data": _OUTBOX[path](self._region, self._account_id)}, request_id)
             if path.startswith(_SCHEDULES_PREFIX) and ipaddress.ip_address(client_ip).is_loopback:
                 if method != "POST":
                     return _error("method_not_allowed", request_id)

@@ -100,7 +100,11 @@ class LocalFunction:
         with environ.overlay(self.environment(config)), handler_event_loop():
             try:
                 return self._handler(config.handler)(event, context), False
-            except Exception as exc:
+            except BaseException as exc:
+                # Anything that ends a real invocation early is its error, as when the process dies;
+                # only the developer's own Ctrl-C and interpreter exit stop the local cloud.
+                if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                    raise
                 log.warning("%s raised %s: %s", self.logical_id, type(exc).__name__, exc, exc_info=True)
                 return {
                     "errorMessage": str(exc),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from sqlalchemy import event
@@ -31,6 +32,23 @@ def enqueue(message: NotificationMessage) -> str:
         },
     )
     return str(sent["MessageId"])
+
+
+def enqueue_many(messages: Sequence[NotificationMessage]) -> None:
+    """Puts several messages on the queue, ten per request; raises if any was not accepted."""
+    sqs = client("sqs")
+    for start in range(0, len(messages), 10):
+        chunk = messages[start:start + 10]
+        entries = [{
+            "Id": str(index), "MessageBody": message.model_dump_json(),
+            "MessageAttributes": {
+                "template": {"DataType": "String", "StringValue": message.template},
+                "idempotency_key": {"DataType": "String", "StringValue": message.idempotency_key},
+            },
+        } for index, message in enumerate(chunk)]
+        failed = sqs.send_message_batch(QueueUrl=_queue_url(), Entries=entries).get("Failed", [])
+        if failed:
+            raise RuntimeError(f"the notifications queue refused {len(failed)} messages: {failed[0].get('Message')}")
 
 
 def enqueue_after_commit(session: Session, message: NotificationMessage) -> None:

@@ -1,0 +1,25 @@
+"""notifications_worker (SQS): each message is delivered to every recipient and channel it names, once.
+
+A message that fails is reported alone (ReportBatchItemFailures) and retried; what it already
+delivered is skipped on the retry; after five receives it waits in the dead-letter queue.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from veriflow.core.observability import logger
+from veriflow.notifications.events import NotificationMessage
+from veriflow.notifications.worker import process
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    process(NotificationMessage.model_validate_json(record.body))
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,166 @@
+"""notifications_worker: one queue message → each (recipient, channel) it names, delivered once.
+
+Per delivery: claim it in the delivery log, apply preferences and quiet hours, render, deliver,
+record the outcome. In-app rows are written in the claim's own transaction, so they are exactly
+once outright. Email and SMS are claimed (committed) before the provider call and recorded after
+it; only a crash between the provider's acceptance and that record can repeat one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from veriflow.core.db import session_scope
+from veriflow.core.observability import logger
+from veriflow.notifications import channels, delivery
+from veriflow.notifications.events import Channel, NotificationMessage, Recipients
+from veriflow.notifications.models import Notification
+from veriflow.notifications.preferences import HELD_CHANNELS, SMS_CATEGORIES, wants
+from veriflow.notifications.producer import enqueue_many
+from veriflow.notifications.recipients import Target, resolve, segment_batch
+from veriflow.notifications.render import Rendered, render
+from veriflow.notifications.settings import get_notification_settings
+
+DIGEST_TEMPLATE = "notifications.digest"
+# Never copied into an inbox row: the link they belong to went by email only.
+SECRET_KEYS = frozenset({"token", "code", "secret", "password"})
+
+
+class DeliveryFailed(Exception):
+    """Some deliveries of a message failed for now; the whole message is retried, the done ones skip."""
+
+
+def process(message: NotificationMessage) -> None:
+    """Everything one queue message asks for."""
+    if message.recipients.segment is not None:
+        fan_out(message)
+        return
+    if message.template == DIGEST_TEMPLATE:
+        from veriflow.notifications.digest import deliver_digest
+
+        deliver_digest(message)
+        return
+    with session_scope() as session:
+        targets = resolve(session, message)
+    failures: list[str] = []
+    for target in targets:
+        for channel in message.channels:
+            if not _applies(message, target, channel):
+                continue
+            try:
+                deliver(message, target, channel)
+            except Exception as exc:
+                logger.warning("delivery failed", extra={
+                    "idempotency_key": message.idempotency_key, "recipient": target.key, "channel": channel,
+                    "error": f"{type(exc).__name__}: {exc}",
+                })
+                failures.append(f"{channel}:{target.key}")
+    if failures:
+        raise DeliveryFailed(f"{len(failures)} deliveries of {message.idempotency_key} failed: {failures[:5]}")
+
+
+def _applies(message: NotificationMessage, target: Target, channel: Channel) -> bool:
+    if channel not in target.channels_allowed:
+        return False
+    # SMS wakes people and costs money: security messages and critical ones only.
+    return channel is not Channel.SMS or message.category in SMS_CATEGORIES or message.priority == "critical"
+
+
+def deliver(message: NotificationMessage, target: Target, channel: Channel) -> None:
+    """One (idempotency key, recipient, channel)."""
+    webhook_ids: list[Any] = []
+    with session_scope() as session:
+        claim = delivery.claim(
+            session, key=message.idempotency_key, recipient=target.key, channel=channel,
+            category=message.category, template=message.template, user_id=target.user_id,
+        )
+        if claim is None:
+            return  # delivered (or decided) before: a redelivered message
+        if target.personal and not wants(target.overrides, message.category, channel):
+            delivery.finish(session, claim.id, "skipped", error="turned off in the recipient's preferences")
+            return
+        if channel is Channel.IN_APP:
+            _in_app(session, message, target)
+            delivery.finish(session, claim.id, "sent")
+            return
+        if target.quiet_hours is not None and channel in HELD_CHANNELS and message.priority != "critical":
+            release_at = target.quiet_hours.release_at(delivery.now())
+            if release_at is not None:
+                payload = {"template": message.template, "data": message.data, "category": message.category}
+                delivery.finish(session, claim.id, "held", payload=payload, release_at=release_at)
+                return
+        if channel is Channel.WEBHOOK:
+            from veriflow.webhooks.dispatch import dispatch
+
+            assert target.org_id is not None
+            webhook_ids = dispatch(session, org_id=target.org_id, event_type=message.template, data=message.data,
+                                   idempotency_key=message.idempotency_key)
+    # The claim is committed: from here a crash leaves it `sending` until its lease ends.
+    if channel is Channel.WEBHOOK:
+        from veriflow.webhooks.dispatch import enqueue
+
+        enqueue(webhook_ids)
+        _record(claim.id, "sent", provider_message_id=f"{len(webhook_ids)} endpoint deliveries")
+        return
+    send(claim.id, target, channel, render(message.template, message.data))
+
+
+def send(claim_id: Any, target: Target, channel: Channel, rendered: Rendered,
+         also: Callable[[Session], None] | None = None) -> None:
+    """The provider call for an email or SMS already claimed, and its outcome in the log (with
+    `also`, in the same transaction as recording it sent)."""
+    try:
+        if channel is Channel.EMAIL:
+            assert target.email is not None
+            provider_id = channels.send_email(target.email, rendered)
+        else:
+            assert target.phone is not None
+            provider_id = channels.send_sms(target.phone, rendered.sms or rendered.subject)
+    except channels.Rejected as exc:
+        _record(claim_id, "rejected", error=str(exc))
+        logger.warning("provider rejected a message", extra={"recipient": target.key, "channel": channel})
+        return
+    except Exception as exc:
+        _record(claim_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    _record(claim_id, "sent", provider_message_id=provider_id, also=also)
+
+
+def _record(claim_id: Any, status: str, also: Callable[[Session], None] | None = None, **outcome: Any) -> None:
+    with session_scope() as session:
+        delivery.finish(session, claim_id, status, **outcome)
+        if also is not None:
+            also(session)
+
+
+def _in_app(session: Session, message: NotificationMessage, target: Target) -> None:
+    assert target.user_id is not None
+    rendered = render(message.template, message.data)
+    session.add(Notification(
+        user_id=target.user_id, category=message.category, template=message.template, title=rendered.subject,
+        body=rendered.text, data={k: v for k, v in message.data.items() if k not in SECRET_KEYS},
+    ))
+
+
+def fan_out(message: NotificationMessage) -> None:
+    """One step of a segment: a message for the next batch of accounts, and one to continue after it.
+    Every step keeps the broadcast's idempotency key, so a repeated step delivers nothing twice."""
+    recipients = message.recipients
+    assert recipients.segment is not None
+    batch = get_notification_settings().fanout_batch
+    with session_scope() as session:
+        user_ids = segment_batch(session, recipients.segment, recipients.after, batch)
+    follow: list[NotificationMessage] = []
+    if user_ids:
+        follow.append(message.model_copy(update={"recipients": Recipients(user_ids=user_ids)}))
+    if len(user_ids) == batch:
+        follow.append(message.model_copy(update={
+            "recipients": Recipients(segment=recipients.segment, after=user_ids[-1]),
+        }))
+    enqueue_many(follow)
+    logger.info("broadcast step", extra={"idempotency_key": message.idempotency_key, "users": len(user_ids),
+                                         "continues": len(user_ids) == batch})
+
