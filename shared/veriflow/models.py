@@ -11,6 +11,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "veriflow.orgs.models",
     "veriflow.audit.models",
     "veriflow.notifications.models",
+    "veriflow.webhooks.models",
 )
 
 

@@ -1,0 +1,1 @@
+"""Webhooks: organizations' endpoints, signed event deliveries with retries, and their log."""

@@ -1,0 +1,15 @@
+"""The event types an endpoint may subscribe to: the catalogue registration validates against."""
+
+from __future__ import annotations
+
+TEST_EVENT = "webhook.test"
+
+EVENT_TYPES: dict[str, str] = {
+    TEST_EVENT: "A test event sent on request, to check that an endpoint receives and verifies deliveries.",
+    "verification.completed": "An upload's fraud screening finished: trust score, verdict and confidence.",
+    "certificate.issued": "The organization issued a certificate.",
+    "certificate.revoked": "The organization revoked a certificate.",
+    "submission.reviewed": "A submission to one of the organization's challenges was approved or rejected.",
+    "reward.granted": "A member earned points, a badge or tokens through the organization.",
+    "payout.completed": "A token withdrawal was settled on chain.",
+}
