@@ -52,7 +52,12 @@ for _name, _value in BASE_ENV.items():
 
 
 def reset_caches() -> None:
+    from veriflow.notifications import render
+    from veriflow.notifications.settings import get_notification_settings
+
     get_settings.cache_clear()
+    get_notification_settings.cache_clear()
+    render.reset_render_cache()
     reset_clients()
     reset_engine()
 

@@ -42,6 +42,11 @@ def _environment() -> Environment:
     return environment
 
 
+def reset_render_cache() -> None:
+    """Forget the template environment (its app URL comes from settings)."""
+    _environment.cache_clear()
+
+
 def _folder(template_id: str) -> str:
     return template_id.replace(".", "/")
 

@@ -72,18 +72,23 @@ def _applies(message: NotificationMessage, target: Target, channel: Channel) -> 
 def deliver(message: NotificationMessage, target: Target, channel: Channel) -> None:
     """One (idempotency key, recipient, channel)."""
     webhook_ids: list[Any] = []
+    rendered: Rendered | None = None
+    try:
+        # Before the claim: a template that cannot render leaves a failed row, not a dangling claim.
+        rendered = None if channel is Channel.WEBHOOK else render(message.template, message.data)
+    except Exception as exc:
+        _fail(message, target, channel, exc)
+        raise
     with session_scope() as session:
-        claim = delivery.claim(
-            session, key=message.idempotency_key, recipient=target.key, channel=channel,
-            category=message.category, template=message.template, user_id=target.user_id,
-        )
+        claim = _claim(session, message, target, channel)
         if claim is None:
             return  # delivered (or decided) before: a redelivered message
         if target.personal and not wants(target.overrides, message.category, channel):
             delivery.finish(session, claim.id, "skipped", error="turned off in the recipient's preferences")
             return
         if channel is Channel.IN_APP:
-            _in_app(session, message, target)
+            assert rendered is not None
+            _in_app(session, message, target, rendered)
             delivery.finish(session, claim.id, "sent")
             return
         if target.quiet_hours is not None and channel in HELD_CHANNELS and message.priority != "critical":
@@ -105,7 +110,24 @@ def deliver(message: NotificationMessage, target: Target, channel: Channel) -> N
         enqueue(webhook_ids)
         _record(claim.id, "sent", provider_message_id=f"{len(webhook_ids)} endpoint deliveries")
         return
-    send(claim.id, target, channel, render(message.template, message.data))
+    assert rendered is not None
+    send(claim.id, target, channel, rendered)
+
+
+def _claim(session: Session, message: NotificationMessage, target: Target, channel: Channel) -> delivery.Claim | None:
+    return delivery.claim(session, key=message.idempotency_key, recipient=target.key, channel=channel,
+                          category=message.category, template=message.template, user_id=target.user_id)
+
+
+def _fail(message: NotificationMessage, target: Target, channel: Channel, exc: Exception) -> None:
+    """Logs a failure that happened before any claim, so the delivery log shows it."""
+    try:
+        with session_scope() as session:
+            claim = _claim(session, message, target, channel)
+            if claim is not None:
+                delivery.finish(session, claim.id, "failed", error=f"{type(exc).__name__}: {exc}")
+    except delivery.Busy:
+        pass
 
 
 def send(claim_id: Any, target: Target, channel: Channel, rendered: Rendered,
@@ -136,9 +158,8 @@ def _record(claim_id: Any, status: str, also: Callable[[Session], None] | None =
             also(session)
 
 
-def _in_app(session: Session, message: NotificationMessage, target: Target) -> None:
+def _in_app(session: Session, message: NotificationMessage, target: Target, rendered: Rendered) -> None:
     assert target.user_id is not None
-    rendered = render(message.template, message.data)
     session.add(Notification(
         user_id=target.user_id, category=message.category, template=message.template, title=rendered.subject,
         body=rendered.text, data={k: v for k, v in message.data.items() if k not in SECRET_KEYS},
