@@ -1,0 +1,112 @@
+"""Events in, deliveries out: one message per (organization, idempotency key), one delivery per
+subscribed endpoint, each handed to the webhooks queue once the caller's transaction commits."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Insert, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import Table
+
+from veriflow.core.aws import client
+from veriflow.core.settings import SettingsError
+from veriflow.core.types import new_id, utcnow
+from veriflow.webhooks.events import EVENT_TYPES
+from veriflow.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
+
+
+class DeliveryJob(BaseModel):
+    """The webhooks queue's message body."""
+
+    delivery_id: uuid.UUID
+    manual: bool = False
+
+
+def dispatch(
+    session: Session, *, org_id: uuid.UUID, event_type: str, data: dict[str, Any], idempotency_key: str
+) -> list[uuid.UUID]:
+    """Creates the event (once per (org, idempotency_key)) and one delivery per enabled endpoint of the org
+    subscribed to event_type (once per endpoint); returns the ids of deliveries that have not been attempted
+    yet (so a repeated call after a crash hands them to the queue again)."""
+    return dispatch_to(session, org_id=org_id, event_type=event_type, data=data, idempotency_key=idempotency_key)
+
+
+def dispatch_to(
+    session: Session,
+    *,
+    org_id: uuid.UUID,
+    event_type: str,
+    data: dict[str, Any],
+    idempotency_key: str,
+    endpoint_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """`dispatch`, or with `endpoint_id` to that one enabled endpoint whatever it subscribes to (a test event)."""
+    if event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event type {event_type!r}")
+    _insert_ignoring_duplicates(session, WebhookMessage.__table__, {  # type: ignore[arg-type]
+        "id": new_id(), "org_id": org_id, "event_type": event_type, "payload": data,
+        "idempotency_key": idempotency_key, "created_at": utcnow(),
+    }, ["org_id", "idempotency_key"])
+    message_id = session.scalars(select(WebhookMessage.id).where(
+        WebhookMessage.org_id == org_id, WebhookMessage.idempotency_key == idempotency_key
+    )).one()
+    query = select(WebhookEndpoint).where(WebhookEndpoint.org_id == org_id, WebhookEndpoint.enabled.is_(True))
+    if endpoint_id is not None:
+        query = query.where(WebhookEndpoint.id == endpoint_id)
+    for endpoint in session.scalars(query):
+        if endpoint_id is not None or event_type in endpoint.event_types:
+            now = utcnow()
+            _insert_ignoring_duplicates(session, WebhookDelivery.__table__, {  # type: ignore[arg-type]
+                "id": new_id(), "message_id": message_id, "endpoint_id": endpoint.id, "status": "pending",
+                "attempts": 0, "created_at": now, "updated_at": now,
+            }, ["message_id", "endpoint_id"])
+    return list(session.scalars(select(WebhookDelivery.id).where(
+        WebhookDelivery.message_id == message_id, WebhookDelivery.status == "pending", WebhookDelivery.attempts == 0
+    ).order_by(WebhookDelivery.id)))
+
+
+def _insert_ignoring_duplicates(session: Session, table: Table, values: dict[str, Any], unique: list[str]) -> None:
+    # INSERT ... ON CONFLICT DO NOTHING: a racing transaction's row wins without aborting ours.
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement: Insert = insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    session.execute(statement)
+
+
+def _queue_url() -> str:
+    url = os.environ.get("WEBHOOKS_QUEUE_URL")
+    if not url:
+        raise SettingsError("WEBHOOKS_QUEUE_URL", "required to send webhooks; the template sets it")
+    return url
+
+
+def enqueue(delivery_ids: Sequence[uuid.UUID]) -> None:
+    """Puts each on the webhooks queue (send_message_batch by 10)."""
+    _send(delivery_ids, manual=False)
+
+
+def enqueue_after_commit(session: Session, delivery_ids: Sequence[uuid.UUID], *, manual: bool = False) -> None:
+    """Queues the deliveries once `session` commits (never if it rolls back); `manual`: one attempt each,
+    outside the retry schedule (a redelivery asked for by a person)."""
+    ids = list(delivery_ids)
+    if ids:
+        event.listen(session, "after_commit", lambda _session: _send(ids, manual=manual), once=True)
+
+
+def _send(delivery_ids: Sequence[uuid.UUID], *, manual: bool) -> None:
+    sqs = client("sqs")
+    for start in range(0, len(delivery_ids), 10):
+        chunk = delivery_ids[start:start + 10]
+        entries = [{"Id": str(i), "MessageBody": DeliveryJob(delivery_id=delivery_id, manual=manual).model_dump_json()}
+                   for i, delivery_id in enumerate(chunk)]
+        sent = sqs.send_message_batch(QueueUrl=_queue_url(), Entries=entries)
+        if failed := sent.get("Failed"):
+            raise RuntimeError(f"the webhooks queue refused {len(failed)} deliveries: {json.dumps(failed)[:300]}")
+

@@ -1,0 +1,115 @@
+"""An organization's webhook endpoints: registered with a vetted URL, secret shown once, rotatable."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from veriflow.access.deps import check_org_permission
+from veriflow.access.permissions import WEBHOOKS_MANAGE
+from veriflow.access.principal import Principal
+from veriflow.audit import service as audit
+from veriflow.core.errors import NotFound, ValidationFailed
+from veriflow.core.pagination import Page, paginate
+from veriflow.core.types import utcnow
+from veriflow.webhooks import ssrf
+from veriflow.webhooks.events import EVENT_TYPES
+from veriflow.webhooks.models import WebhookEndpoint
+from veriflow.webhooks.settings import get_webhook_settings
+from veriflow.webhooks.signing import new_secret
+
+ROTATION_GRACE = timedelta(hours=24)
+DISABLED_BY_USER = "Disabled by a member of the organization."
+
+
+def create(
+    session: Session, principal: Principal, org_id: uuid.UUID, *, url: str, description: str, event_types: list[str]
+) -> WebhookEndpoint:
+    """A new endpoint; its secret is on the returned row, for the creation answer only."""
+    check_org_permission(session, principal, org_id, WEBHOOKS_MANAGE)
+    endpoint = WebhookEndpoint(org_id=org_id, url=_vetted(url), description=description,
+                               event_types=_known(event_types), secret=new_secret(), created_by=principal.user_id)
+    session.add(endpoint)
+    session.flush()
+    audit.record(session, "org.webhook.created", actor=principal, target=("webhook_endpoint", endpoint.id),
+                 org_id=org_id, url=endpoint.url, event_types=endpoint.event_types)
+    return endpoint
+
+
+def list_endpoints(
+    session: Session, principal: Principal, org_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> Page[WebhookEndpoint]:
+    check_org_permission(session, principal, org_id, WEBHOOKS_MANAGE)
+    query: Select[tuple[WebhookEndpoint]] = select(WebhookEndpoint)
+    query = query.where(WebhookEndpoint.org_id == org_id)
+    return paginate(session, query, WebhookEndpoint.created_at, WebhookEndpoint.id, limit=limit, cursor=cursor)
+
+
+def get(session: Session, principal: Principal, org_id: uuid.UUID, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+    """The endpoint, if the caller manages the organization's webhooks and it is that organization's."""
+    check_org_permission(session, principal, org_id, WEBHOOKS_MANAGE)
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.org_id != org_id:
+        raise NotFound("No such webhook endpoint.")
+    return endpoint
+
+
+def update(
+    session: Session, principal: Principal, org_id: uuid.UUID, endpoint_id: uuid.UUID, changes: dict[str, Any]
+) -> WebhookEndpoint:
+    endpoint = get(session, principal, org_id, endpoint_id)
+    if "url" in changes:
+        changes["url"] = _vetted(changes["url"])
+    if "event_types" in changes:
+        changes["event_types"] = _known(changes["event_types"])
+    changed = {name: value for name, value in changes.items() if getattr(endpoint, name) != value}
+    for name, value in changed.items():
+        setattr(endpoint, name, value)
+    if "enabled" in changed:
+        # Re-enabling starts a fresh health record; disabling by hand says who did it.
+        endpoint.disabled_reason = None if endpoint.enabled else DISABLED_BY_USER
+        endpoint.failing_since = None
+    if changed:
+        audit.record(session, "org.webhook.updated", actor=principal, target=("webhook_endpoint", endpoint.id),
+                     org_id=org_id, fields=sorted(changed))
+    return endpoint
+
+
+def delete(session: Session, principal: Principal, org_id: uuid.UUID, endpoint_id: uuid.UUID) -> None:
+    """Deletes the endpoint with its deliveries and their log; queued attempts find nothing to do."""
+    endpoint = get(session, principal, org_id, endpoint_id)
+    session.delete(endpoint)
+    audit.record(session, "org.webhook.deleted", actor=principal, target=("webhook_endpoint", endpoint_id),
+                 org_id=org_id, url=endpoint.url)
+
+
+def rotate_secret(
+    session: Session, principal: Principal, org_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> WebhookEndpoint:
+    """A new secret; the one it replaces keeps signing (beside it) for 24 hours."""
+    endpoint = get(session, principal, org_id, endpoint_id)
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = utcnow() + ROTATION_GRACE
+    endpoint.secret = new_secret()
+    audit.record(session, "org.webhook.secret_rotated", actor=principal, target=("webhook_endpoint", endpoint.id),
+                 org_id=org_id, previous_secret_expires_at=endpoint.previous_secret_expires_at.isoformat())
+    return endpoint
+
+
+def _vetted(url: str) -> str:
+    try:
+        ssrf.vet(url, allow_localhost=get_webhook_settings().allow_localhost)
+    except ssrf.UnsafeUrl as exc:
+        raise ValidationFailed(str(exc), details={"url": str(exc)}) from exc
+    return url
+
+
+def _known(event_types: list[str]) -> list[str]:
+    if unknown := set(event_types) - EVENT_TYPES.keys():
+        raise ValidationFailed("Unknown event types.", details={"event_types": sorted(unknown),
+                                                                "allowed": sorted(EVENT_TYPES)})
+    return sorted(set(event_types))
