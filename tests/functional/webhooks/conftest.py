@@ -1,0 +1,193 @@
+"""Webhook fixtures: the real template deployed on moto (so the worker runs from its SQS trigger),
+a receiver on 127.0.0.1 that answers as scripted, and a clock the worker reads."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from veriflow.access.limits import get_limit_settings
+from veriflow.auth import keys, passwords
+from veriflow.auth.flow_settings import get_flow_settings
+from veriflow.auth.settings import get_auth_settings
+from veriflow.core.aws import client
+from veriflow.core.types import utcnow
+from veriflow.local import MOTO_CONFIG, LocalCloud
+from veriflow.local.dev import DEV_PARAMETERS
+from veriflow.local.sqs import QueuePoller
+from veriflow.webhooks.settings import get_webhook_settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _reset() -> None:
+    for cached in (get_auth_settings, get_flow_settings, get_limit_settings, get_webhook_settings):
+        cached.cache_clear()
+    keys.reset_key_cache()
+    passwords.reset_password_caches()
+
+
+@pytest.fixture
+def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    """Every resource of template.yaml in moto; this process talks to the same ones."""
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
+        resources = cloud.resources
+        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", resources["SigningKeysSecret"].arn)
+        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", str(resources["NotificationsQueue"].url))
+        monkeypatch.setenv("WEBHOOKS_QUEUE_URL", str(resources["WebhooksQueue"].url))
+        monkeypatch.setenv("RATE_LIMIT_TABLE", resources["RateLimitTable"].name)
+        _reset()
+        try:
+            yield cloud
+        finally:
+            cloud.close()
+            _reset()
+
+
+@pytest.fixture
+def identity_resources(local_cloud: LocalCloud) -> str:
+    """The identity fixtures' AWS, here the whole template's: yields the notifications queue URL."""
+    return str(local_cloud.resources["NotificationsQueue"].url)
+
+
+class Worker:
+    """Drives the webhooks queue's trigger: the real worker function, invoked as Lambda's poller would."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        url = cloud.resources["WebhooksQueue"].url
+        self.poller: QueuePoller = next(p for p in cloud.pollers if p.trigger.queue_url == url)
+        self.queue_url = str(url)
+        # What the worker asked SQS: each retry's wait, in seconds.
+        self.visibility: list[int] = []
+        client("sqs").meta.events.register(
+            "provide-client-params.sqs.ChangeMessageVisibility", self._seen_visibility
+        )
+
+    def _seen_visibility(self, params: dict[str, Any], **_: Any) -> None:
+        if params.get("VisibilityTimeout"):  # the local poller's own "time has passed" resets are 0
+            self.visibility.append(int(params["VisibilityTimeout"]))
+
+    def run(self) -> int:
+        """Delivers every visible message; returns how many the worker received."""
+        received = 0
+        while batch := self.poller.poll_once():
+            received += batch
+        return received
+
+    def time_passes(self) -> int:
+        """Messages waiting for a retry become visible, as once their wait is over."""
+        return self.poller.expire_failed()
+
+    def queued(self) -> int:
+        attributes = client("sqs").get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+@pytest.fixture
+def worker(local_cloud: LocalCloud) -> Worker:
+    return Worker(local_cloud)
+
+
+class Clock:
+    """The worker's now: starts at the real time and moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr("veriflow.webhooks.worker.utcnow", clock)
+    return clock
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """An HTTP server on 127.0.0.1 answering each POST with the next scripted (status, headers), then 200."""
+
+    script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    requests: list[Received] = field(default_factory=list)
+    connections: int = 0
+    url: str = ""
+
+    def answer(self, *statuses: int, headers: dict[str, str] | None = None) -> Receiver:
+        self.script.extend((status, headers or {}) for status in statuses)
+        return self
+
+
+def _serve(receiver: Receiver) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            receiver.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            status, headers = receiver.script.pop(0) if receiver.script else (200, {})
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("content-length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_: Any) -> None:
+            return None
+
+    class Server(ThreadingHTTPServer):
+        def verify_request(self, *_: Any) -> bool:
+            receiver.connections += 1
+            return True
+
+    return Server(("127.0.0.1", 0), Handler)
+
+
+@pytest.fixture
+def receivers() -> Iterator[Any]:
+    """`receivers()` starts one more receiver; all stop after the test."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start() -> Receiver:
+        receiver = Receiver()
+        server = _serve(receiver)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+        return receiver
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def receiver(receivers: Any) -> Receiver:
+    return receivers()  # type: ignore[no-any-return]
