@@ -26,8 +26,9 @@ from veriflow.notifications.render import Rendered, render
 DIGEST_TEMPLATE = "notifications.digest"
 
 
-def release_due(now: datetime) -> int:
+def release_due(now: datetime | None = None) -> int:
     """Queues a digest for every (user, channel) whose quiet hours have ended; returns how many."""
+    now = now or delivery.now()
     with session_scope() as session:
         due = session.execute(
             select(Delivery.user_id, Delivery.channel, func.max(Delivery.release_at))
