@@ -164,7 +164,8 @@ class Api:
         query: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        group = {"users": "users", "orgs": "orgs", "admin": "admin", "auth": "auth"}[path.split("/")[2]]
+        group = {"users": "users", "orgs": "orgs", "admin": "admin", "auth": "auth",
+                 "notifications": "notifications"}[path.split("/")[2]]
         event = json.loads(json.dumps(self._sample))
         event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
         event["rawPath"] = event["requestContext"]["http"]["path"] = path
