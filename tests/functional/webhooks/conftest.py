@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,10 +21,12 @@ from veriflow.auth import keys, passwords
 from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.auth.settings import get_auth_settings
 from veriflow.core.aws import client
+from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.local.sqs import QueuePoller
+from veriflow.webhooks.dispatch import dispatch, enqueue
 from veriflow.webhooks.settings import get_webhook_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -191,3 +194,89 @@ def receivers() -> Iterator[Any]:
 @pytest.fixture
 def receiver(receivers: Any) -> Receiver:
     return receivers()  # type: ignore[no-any-return]
+
+
+class Dns:
+    """Names resolved as the test says; anything else (IP literals above all) as the system does."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import socket
+
+        self.names: dict[str, list[str]] = {}
+        self.asked: list[str] = []
+        real = socket.getaddrinfo
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+            name = host.decode() if isinstance(host, bytes) else str(host)
+            if name not in self.names:
+                return real(host, port, *args, **kwargs)
+            self.asked.append(name)
+            return [(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                     (address, port) if ":" not in address else (address, port, 0, 0))
+                    for address in self.names[name]]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+    def point(self, name: str, *addresses: str) -> None:
+        self.names[name] = list(addresses)
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> Dns:
+    return Dns(monkeypatch)
+
+
+@pytest.fixture
+def production_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The URL rules of a deployed stage: https only, no loopback."""
+    monkeypatch.setenv("WEBHOOKS_ALLOW_LOCALHOST", "false")
+    get_webhook_settings.cache_clear()
+
+
+@dataclass
+class Endpoint:
+    org: uuid.UUID
+    owner: Any
+    id: str
+    secret: str
+
+    @property
+    def path(self) -> str:
+        return f"/v1/orgs/{self.org}/webhooks/{self.id}"
+
+
+class Hooks:
+    """Endpoints registered through the API, and events dispatched as a producer does."""
+
+    def __init__(self, api: Any, identity: Any) -> None:
+        self.api = api
+        self.identity = identity
+
+    def endpoint(self, url: str, event_types: tuple[str, ...] = ("certificate.issued",), org: Any = None,
+                 owner: Any = None) -> Endpoint:
+        if owner is None:
+            owner = self.identity.user()
+            org = self.identity.org(owner)
+        created = self.api("POST", f"/v1/orgs/{org}/webhooks", owner, json_body={"url": url,
+                                                                                 "event_types": list(event_types)})
+        assert created["statusCode"] == 201, created["json"]
+        return Endpoint(org, owner, created["json"]["id"], created["json"]["secret"])
+
+    def send(self, org: uuid.UUID, event_type: str = "certificate.issued", data: dict[str, Any] | None = None,
+             key: str | None = None) -> list[uuid.UUID]:
+        """dispatch, commit, enqueue: what the notifications worker does."""
+        with session_scope() as session:
+            ids = dispatch(session, org_id=org, event_type=event_type, data=data or {"certificate_id": "c-1"},
+                           idempotency_key=key or uuid.uuid4().hex)
+        enqueue(ids)
+        return ids
+
+    def deliveries(self, endpoint: Endpoint) -> list[dict[str, Any]]:
+        listed = self.api("GET", f"{endpoint.path}/deliveries", endpoint.owner)
+        assert listed["statusCode"] == 200, listed["json"]
+        return list(listed["json"]["data"])
+
+
+@pytest.fixture
+def hooks(api: Any, identity: Any) -> Hooks:
+    return Hooks(api, identity)
