@@ -12,12 +12,14 @@ from veriflow.access.limits import per_principal
 from veriflow.access.permissions import ROLES_ASSIGN, USERS_MANAGE, USERS_READ
 from veriflow.access.principal import Principal
 from veriflow.core.deps import SessionDep
-from veriflow.users import service
+from veriflow.users import phone, service
 from veriflow.users.schemas import (
     Accepted,
     EmailChange,
     MeUpdate,
     PasswordChange,
+    PhoneSet,
+    PhoneVerify,
     SuspendRequest,
     UserAdminPublic,
     UserPage,
@@ -52,6 +54,23 @@ def request_email_change(body: EmailChange, session: SessionDep, user: CurrentUs
     """Sends a confirmation link to the new address; the address changes once it is confirmed."""
     service.request_email_change(session, user, body.new_email, body.password)
     return Accepted()
+
+
+@router.put("/me/phone", status_code=202)
+def set_phone(body: PhoneSet, session: SessionDep, user: CurrentUser) -> Accepted:
+    """Sets the number and texts it a six-digit code; SMS goes to it once the code is confirmed."""
+    phone.request_code(session, user, body.phone_number)
+    return Accepted()
+
+
+@router.post("/me/phone/verify")
+def verify_phone(body: PhoneVerify, session: SessionDep, user: CurrentUser) -> UserPublic:
+    return UserPublic.of(phone.verify(session, user, body.code))
+
+
+@router.delete("/me/phone")
+def remove_phone(session: SessionDep, user: CurrentUser) -> UserPublic:
+    return UserPublic.of(phone.remove(session, user))
 
 
 @router.get("")

@@ -47,6 +47,16 @@ class EmailChange(_In):
     password: Password | None = None  # required when the account has a password
 
 
+class PhoneSet(_In):
+    phone_number: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+[1-9][0-9]{6,14}$")] = Field(
+        description="E.164, e.g. +33612345678"
+    )
+
+
+class PhoneVerify(_In):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{6}$")]
+
+
 class SuspendRequest(_In):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -61,12 +71,15 @@ class UserPublic(BaseModel):
     status: str
     roles: list[str]
     created_at: datetime
+    phone_number: str | None = None
+    phone_verified: bool = False
 
     @classmethod
     def of(cls, user: User) -> UserPublic:
         return cls(id=user.id, email=user.email, email_verified=user.email_verified_at is not None,
                    display_name=user.display_name, status=user.status, roles=roles_of(user.role_names),
-                   created_at=user.created_at)
+                   created_at=user.created_at, phone_number=user.phone_number,
+                   phone_verified=user.phone_verified_at is not None)
 
 
 class UserAdminPublic(UserPublic):
