@@ -73,6 +73,13 @@ def claim(session: Session, *, key: str, recipient: str, channel: str, category:
     raise Busy(f"{channel} to {recipient} for {key} is being sent by another attempt")
 
 
+def settled(session: Session, key: str) -> set[tuple[str, str]]:
+    """(recipient, channel) pairs of `key` that reached a final state."""
+    rows = session.execute(select(Delivery.recipient, Delivery.channel).where(
+        Delivery.idempotency_key == key, Delivery.status.in_(FINAL)))
+    return {(recipient, channel) for recipient, channel in rows}
+
+
 def finish(session: Session, claim_id: uuid.UUID, status: str, *, provider_message_id: str | None = None,
            error: str | None = None, payload: dict[str, Any] | None = None,
            release_at: datetime | None = None) -> None:
