@@ -8,7 +8,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from veriflow.core.observability import logger
 from veriflow.webhooks.worker import record_handler
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch of retries only is the schedule at work, not an error of the function.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @logger.inject_lambda_context(clear_state=True)

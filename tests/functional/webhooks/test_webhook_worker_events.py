@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
+
 
 def test_the_sample_event_for_an_unknown_delivery_is_consumed(local_cloud: Any, any_database: str,
                                                               sample_event: Any) -> None:
@@ -46,3 +48,20 @@ def test_the_delivery_log_takes_the_same_queries_for_one_or_many(hooks: Any, wor
         assert len(hooks.deliveries(endpoint)) == 4
     # THEN listing them takes as many queries as before
     assert len(many) == len(one)
+
+
+def test_a_batch_of_retries_only_is_answered_not_raised(hooks: Any, worker: Any, receiver: Any,
+                                                        local_cloud: Any, sample_event: Any) -> None:
+    # GIVEN a failing receiver and its delivery's message, received from the queue as Lambda would
+    endpoint = hooks.endpoint(receiver.url)
+    receiver.answer(500)
+    hooks.send(endpoint.org)
+    [message] = boto3.client("sqs").receive_message(QueueUrl=worker.queue_url)["Messages"]
+    record = {**sample_event("webhooks_worker", "delivery")["Records"][0], "messageId": message["MessageId"],
+              "receiptHandle": message["ReceiptHandle"], "body": message["Body"]}
+    # WHEN the worker function gets a batch holding only that message
+    payload, errored = local_cloud.invoke_raw("WebhooksWorkerFunction", {"Records": [record]})
+    # THEN it reports the one retry as a batch item failure instead of failing the invocation
+    assert errored is False
+    assert payload == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert worker.visibility == [5]
