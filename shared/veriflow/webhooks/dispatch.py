@@ -60,7 +60,7 @@ def dispatch_to(
     query = select(WebhookEndpoint).where(WebhookEndpoint.org_id == org_id, WebhookEndpoint.enabled.is_(True))
     if endpoint_id is not None:
         query = query.where(WebhookEndpoint.id == endpoint_id)
-    for endpoint in session.scalars(query):
+    for endpoint in session.scalars(query.order_by(WebhookEndpoint.id)):
         if endpoint_id is not None or event_type in endpoint.event_types:
             now = utcnow()
             _insert_ignoring_duplicates(session, WebhookDelivery.__table__, {  # type: ignore[arg-type]

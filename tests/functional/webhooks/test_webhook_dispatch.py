@@ -89,3 +89,37 @@ def test_enqueue_puts_each_delivery_on_the_webhooks_queue(local_cloud: Any) -> N
         bodies += [json.loads(m["Body"]) for m in batch]
     assert sorted(b["delivery_id"] for b in bodies) == sorted(str(i) for i in ids)
     assert {b["manual"] for b in bodies} == {False}
+
+
+def test_racing_dispatches_of_one_event_create_it_once(hooks: Any, receivers: Any) -> None:
+    # GIVEN an organization with two endpoints for the event
+    import threading
+
+    first = hooks.endpoint(receivers().url)
+    hooks.endpoint(receivers().url, org=first.org, owner=first.owner)
+    barrier = threading.Barrier(4)
+    results: list[list[uuid.UUID]] = []
+    errors: list[BaseException] = []
+
+    def producer() -> None:
+        try:
+            barrier.wait()
+            with session_scope() as session:
+                ids = dispatch(session, org_id=first.org, event_type="certificate.issued", data={},
+                               idempotency_key="certificate.issued:race")
+            results.append(sorted(ids))
+        except BaseException as exc:
+            errors.append(exc)
+
+    # WHEN four producers dispatch the same event at the same moment
+    threads = [threading.Thread(target=producer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN none fails, there is one event with two deliveries, and every producer names them
+    assert errors == []
+    assert _count(WebhookMessage) == 1
+    assert _count(WebhookDelivery) == 2
+    assert len(results) == 4
+    assert all(ids == results[0] for ids in results)
