@@ -7,13 +7,15 @@ delivered is skipped on the retry; after five receives it waits in the dead-lett
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from veriflow.core.observability import logger
 from veriflow.notifications.events import NotificationMessage
 from veriflow.notifications.worker import process
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every message failed is answered like any other, with its item failures.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -21,5 +23,5 @@ def record_handler(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

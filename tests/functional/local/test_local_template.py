@@ -33,10 +33,11 @@ def test_repo_template_translates_and_lists_its_http_routes(repo_template: Path)
         "POST /v1/auth/login": "AuthApiFunction",
     }
     assert expected.items() <= routes.items()
-    events = sum(len(resource["Properties"].get("Events") or {}) for resource in template.sam["Resources"].values()
-                 if resource["Type"] == "AWS::Serverless::Function")
-    schedules = len(template.resources("AWS::Events::Rule"))
-    assert len(routes) == events - schedules
+    http_events = sum(
+        1 for resource in template.sam["Resources"].values() if resource["Type"] == "AWS::Serverless::Function"
+        for event in (resource["Properties"].get("Events") or {}).values() if event["Type"] == "HttpApi"
+    )
+    assert len(routes) == http_events
     assert template.local_paths  # code folders were replaced by placeholder S3 locations
     assert all(path.exists() for path in template.local_paths.values())
 
