@@ -14,7 +14,7 @@ from veriflow.access.permissions import AUDIT_READ
 from veriflow.access.principal import Principal
 from veriflow.admin.schemas import AuditEventPublic, AuditPage
 from veriflow.audit import service as audit
-from veriflow.core.deps import SessionDep
+from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.errors import ValidationFailed
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(per_principal)])
@@ -32,8 +32,8 @@ def list_audit_log(
     org_id: uuid.UUID | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> AuditPage:
     """Newest first; every filter optional; since is inclusive, until exclusive."""
     if any(moment is not None and moment.tzinfo is None for moment in (since, until)):

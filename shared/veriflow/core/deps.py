@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 
 from veriflow.core.db import get_session
+from veriflow.core.pagination import MAX_PAGE_SIZE
 
 SessionDep = Annotated[Session, Depends(get_session)]
+# The query parameters of every cursor-paged list.
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+PageCursor = Annotated[str | None, Query(max_length=200)]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Response
 
 from veriflow.access.deps import CurrentUser
 from veriflow.access.limits import per_principal
 from veriflow.access.principal import Principal
-from veriflow.core.deps import SessionDep
+from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.notifications import service
 from veriflow.notifications.schemas import (
     MarkedRead,
@@ -23,8 +22,6 @@ from veriflow.notifications.schemas import (
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"], dependencies=[Depends(per_principal)])
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 
 
 def _user_id(user: Principal) -> uuid.UUID:
@@ -33,8 +30,8 @@ def _user_id(user: Principal) -> uuid.UUID:
 
 
 @router.get("")
-def list_notifications(session: SessionDep, user: CurrentUser, unread: bool = False, limit: Limit = 20,
-                       cursor: Cursor = None) -> NotificationPage:
+def list_notifications(session: SessionDep, user: CurrentUser, unread: bool = False, limit: PageLimit = 20,
+                       cursor: PageCursor = None) -> NotificationPage:
     """Newest first; `unread=true` for unread ones only."""
     page = service.inbox(session, _user_id(user), unread=unread, limit=limit, cursor=cursor)
     return NotificationPage(data=[NotificationPublic.of(row) for row in page.items], next_cursor=page.next_cursor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from veriflow.access.limits import per_principal
 from veriflow.access.permissions import BROADCASTS_SEND
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.core.deps import SessionDep
+from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.pagination import paginate
 from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
 from veriflow.notifications.models import Broadcast, Delivery
@@ -52,8 +52,8 @@ def create_broadcast(body: BroadcastCreate, session: SessionDep, principal: Send
 def list_broadcasts(
     session: SessionDep,
     _: Sender,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = 20,
+    cursor: PageCursor = None,
 ) -> BroadcastPage:
     """Newest first, each with its deliveries so far by status."""
     query: Select[tuple[Broadcast]] = select(Broadcast)

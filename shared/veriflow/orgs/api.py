@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from veriflow.access.deps import CurrentPrincipal, CurrentUser, require
 from veriflow.access.limits import per_principal
 from veriflow.access.permissions import ORGS_CREATE
 from veriflow.access.principal import Principal
-from veriflow.core.deps import SessionDep
+from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.types import utcnow
 from veriflow.orgs import api_keys, invitations, service
 from veriflow.orgs.schemas import (
@@ -35,8 +35,6 @@ from veriflow.orgs.schemas import (
 router = APIRouter(prefix="/v1/orgs", tags=["orgs"], dependencies=[Depends(per_principal)])
 
 Creator = Annotated[Principal, Depends(require(ORGS_CREATE))]
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 
 
 @router.post("", status_code=201)
@@ -48,7 +46,9 @@ def create_org(body: OrgCreate, session: SessionDep, user: CurrentUser, _: Creat
 
 
 @router.get("")
-def list_orgs(session: SessionDep, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None) -> OrgPage:
+def list_orgs(
+    session: SessionDep, principal: CurrentPrincipal, limit: PageLimit = 50, cursor: PageCursor = None
+) -> OrgPage:
     """The caller's organizations (an API key: its own)."""
     page = service.list_mine(session, principal, limit=limit, cursor=cursor)
     return OrgPage(data=[OrgPublic.of(org, role) for org, role in page.items], next_cursor=page.next_cursor)
@@ -78,7 +78,8 @@ def update_org(org_id: uuid.UUID, body: OrgUpdate, session: SessionDep, principa
 
 @router.get("/{org_id}/members")
 def list_members(
-    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> MemberPage:
     page = service.list_members(session, principal, org_id, limit=limit, cursor=cursor)
     return MemberPage(data=[MemberPublic.of(m, user) for m, user in page.items], next_cursor=page.next_cursor)
@@ -108,7 +109,8 @@ def invite(
 
 @router.get("/{org_id}/invitations")
 def list_invitations(
-    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> InvitationPage:
     page = invitations.list_invitations(session, principal, org_id, limit=limit, cursor=cursor)
     now = utcnow()
@@ -134,7 +136,8 @@ def create_api_key(
 
 @router.get("/{org_id}/api-keys")
 def list_api_keys(
-    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> ApiKeyPage:
     page = api_keys.list_keys(session, principal, org_id, limit=limit, cursor=cursor)
     return ApiKeyPage(data=[ApiKeyPublic.of(key) for key in page.items], next_cursor=page.next_cursor)

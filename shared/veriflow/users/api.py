@@ -11,7 +11,7 @@ from veriflow.access.deps import CurrentUser, require
 from veriflow.access.limits import per_principal
 from veriflow.access.permissions import ROLES_ASSIGN, USERS_MANAGE, USERS_READ
 from veriflow.access.principal import Principal
-from veriflow.core.deps import SessionDep
+from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.users import phone, service
 from veriflow.users.schemas import (
     Accepted,
@@ -80,8 +80,8 @@ def list_users(
     email: Annotated[str | None, Query(max_length=320, description="email prefix")] = None,
     status: Annotated[str | None, Query(pattern="^(active|suspended)$")] = None,
     role: Annotated[str | None, Query(max_length=32)] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> UserPage:
     page = service.search_users(session, email_prefix=email, status=status, role=role, limit=limit, cursor=cursor)
     return UserPage(data=[UserAdminPublic.of(user) for user in page.items], next_cursor=page.next_cursor)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from veriflow.access.deps import CurrentPrincipal
 from veriflow.access.limits import per_principal
-from veriflow.core.deps import SessionDep
+from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.webhooks import deliveries, service
 from veriflow.webhooks.deliveries import Logged
 from veriflow.webhooks.schemas import (
@@ -25,8 +24,6 @@ from veriflow.webhooks.schemas import (
 
 router = APIRouter(prefix="/v1/orgs/{org_id}/webhooks", tags=["webhooks"], dependencies=[Depends(per_principal)])
 
-Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 
 
 def _public(logged: Logged) -> DeliveryPublic:
@@ -45,7 +42,8 @@ def create_endpoint(
 
 @router.get("")
 def list_endpoints(
-    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: Limit = 50, cursor: Cursor = None
+    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> EndpointPage:
     page = service.list_endpoints(session, principal, org_id, limit=limit, cursor=cursor)
     return EndpointPage(data=[EndpointPublic.of(e) for e in page.items], next_cursor=page.next_cursor)
@@ -86,8 +84,8 @@ def rotate_secret(
 
 @router.get("/{endpoint_id}/deliveries")
 def list_deliveries(
-    org_id: uuid.UUID, endpoint_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: Limit = 50,
-    cursor: Cursor = None,
+    org_id: uuid.UUID, endpoint_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> DeliveryPage:
     page = deliveries.list_deliveries(session, principal, org_id, endpoint_id, limit=limit, cursor=cursor)
     return DeliveryPage(data=[_public(logged) for logged in page.items], next_cursor=page.next_cursor)
