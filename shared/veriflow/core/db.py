@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Insert, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -154,6 +155,16 @@ def session_scope() -> Iterator[Session]:
     assert _sessions is not None
     with _sessions() as session, session.begin():
         yield session
+
+
+def insert_ignoring_duplicates(
+    session: Session, model: type[Base], values: dict[str, Any], unique: list[str]
+) -> Insert:
+    """INSERT ... ON CONFLICT (`unique`) DO NOTHING in the session's dialect: a racing transaction's
+    row wins without aborting ours. Add `.returning(...)` to learn whether this one inserted."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement: Insert = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    return statement
 
 
 def get_session() -> Iterator[Session]:

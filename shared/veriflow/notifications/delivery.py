@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from veriflow.core.db import insert_ignoring_duplicates
 from veriflow.core.types import new_id, utcnow
 from veriflow.notifications.models import Delivery
 
@@ -50,11 +50,8 @@ def claim(session: Session, *, key: str, recipient: str, channel: str, category:
         "template": template, "user_id": user_id, "status": "sending", "lease_until": at + LEASE, "attempts": 1,
         "created_at": at, "updated_at": at,
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(**values).on_conflict_do_nothing(
-        index_elements=["idempotency_key", "recipient", "channel"]
-    ).returning(Delivery.id)
-    created = session.execute(statement).scalar_one_or_none()
+    statement = insert_ignoring_duplicates(session, Delivery, values, ["idempotency_key", "recipient", "channel"])
+    created = session.execute(statement.returning(Delivery.id)).scalar_one_or_none()
     if created is not None:
         return Claim(created, 1)
     taken = session.execute(

@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Insert, event, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.schema import Table
 
 from veriflow.core.aws import client
+from veriflow.core.db import insert_ignoring_duplicates
 from veriflow.core.settings import SettingsError
 from veriflow.core.types import new_id, utcnow
 from veriflow.webhooks.events import EVENT_TYPES
@@ -50,10 +49,10 @@ def dispatch_to(
     """`dispatch`, or with `endpoint_id` to that one enabled endpoint whatever it subscribes to (a test event)."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {event_type!r}")
-    _insert_ignoring_duplicates(session, WebhookMessage.__table__, {  # type: ignore[arg-type]
+    session.execute(insert_ignoring_duplicates(session, WebhookMessage, {
         "id": new_id(), "org_id": org_id, "event_type": event_type, "payload": data,
         "idempotency_key": idempotency_key, "created_at": utcnow(),
-    }, ["org_id", "idempotency_key"])
+    }, ["org_id", "idempotency_key"]))
     message_id = session.scalars(select(WebhookMessage.id).where(
         WebhookMessage.org_id == org_id, WebhookMessage.idempotency_key == idempotency_key
     )).one()
@@ -63,21 +62,13 @@ def dispatch_to(
     for endpoint in session.scalars(query.order_by(WebhookEndpoint.id)):
         if endpoint_id is not None or event_type in endpoint.event_types:
             now = utcnow()
-            _insert_ignoring_duplicates(session, WebhookDelivery.__table__, {  # type: ignore[arg-type]
+            session.execute(insert_ignoring_duplicates(session, WebhookDelivery, {
                 "id": new_id(), "message_id": message_id, "endpoint_id": endpoint.id, "status": "pending",
                 "attempts": 0, "created_at": now, "updated_at": now,
-            }, ["message_id", "endpoint_id"])
+            }, ["message_id", "endpoint_id"]))
     return list(session.scalars(select(WebhookDelivery.id).where(
         WebhookDelivery.message_id == message_id, WebhookDelivery.status == "pending", WebhookDelivery.attempts == 0
     ).order_by(WebhookDelivery.id)))
-
-
-def _insert_ignoring_duplicates(session: Session, table: Table, values: dict[str, Any], unique: list[str]) -> None:
-    # INSERT ... ON CONFLICT DO NOTHING: a racing transaction's row wins without aborting ours.
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement: Insert = insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
-    session.execute(statement)
 
 
 def _queue_url() -> str:
