@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Sequence
 from typing import Any
 
-from veriflow.core.settings import get_settings
+from veriflow.core.settings import SettingsError, get_settings
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
@@ -42,3 +44,21 @@ def reset_clients() -> None:
     """Forget cached clients (tests that start a fresh moto, or a changed endpoint)."""
     with _lock:
         _clients.clear()
+
+
+def queue_url(variable: str, purpose: str) -> str:
+    """The URL of a queue the template hands to functions in `variable`."""
+    url = os.environ.get(variable)
+    if not url:
+        raise SettingsError(variable, f"required to {purpose}; the template sets it")
+    return url
+
+
+def send_batch(url: str, entries: Sequence[dict[str, Any]]) -> None:
+    """SendMessageBatch ten entries at a time (ids assigned here); raises if SQS refused any."""
+    sqs = client("sqs")
+    for start in range(0, len(entries), 10):
+        chunk = [{"Id": str(index), **entry} for index, entry in enumerate(entries[start:start + 10])]
+        failed = sqs.send_message_batch(QueueUrl=url, Entries=chunk).get("Failed", [])
+        if failed:
+            raise RuntimeError(f"{url} refused {len(failed)} of {len(chunk)} messages: {failed[0].get('Message')}")

@@ -2,53 +2,40 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from veriflow.core.aws import client
-from veriflow.core.settings import SettingsError
+from veriflow.core.aws import client, queue_url, send_batch
 from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
 
 
 def _queue_url() -> str:
-    url = os.environ.get("NOTIFICATIONS_QUEUE_URL")
-    if not url:
-        raise SettingsError("NOTIFICATIONS_QUEUE_URL", "required to send notifications; the template sets it")
-    return url
+    return queue_url("NOTIFICATIONS_QUEUE_URL", "send notifications")
+
+
+def _entry(message: NotificationMessage) -> dict[str, Any]:
+    return {
+        "MessageBody": message.model_dump_json(),
+        "MessageAttributes": {
+            "template": {"DataType": "String", "StringValue": message.template},
+            "idempotency_key": {"DataType": "String", "StringValue": message.idempotency_key},
+        },
+    }
 
 
 def enqueue(message: NotificationMessage) -> str:
     """Puts `message` on the notifications queue; returns the SQS message id."""
-    sent = client("sqs").send_message(
-        QueueUrl=_queue_url(),
-        MessageBody=message.model_dump_json(),
-        MessageAttributes={
-            "template": {"DataType": "String", "StringValue": message.template},
-            "idempotency_key": {"DataType": "String", "StringValue": message.idempotency_key},
-        },
-    )
+    sent = client("sqs").send_message(QueueUrl=_queue_url(), **_entry(message))
     return str(sent["MessageId"])
 
 
 def enqueue_many(messages: Sequence[NotificationMessage]) -> None:
     """Puts several messages on the queue, ten per request; raises if any was not accepted."""
-    sqs = client("sqs")
-    for start in range(0, len(messages), 10):
-        chunk = messages[start:start + 10]
-        entries = [{
-            "Id": str(index), "MessageBody": message.model_dump_json(),
-            "MessageAttributes": {
-                "template": {"DataType": "String", "StringValue": message.template},
-                "idempotency_key": {"DataType": "String", "StringValue": message.idempotency_key},
-            },
-        } for index, message in enumerate(chunk)]
-        failed = sqs.send_message_batch(QueueUrl=_queue_url(), Entries=entries).get("Failed", [])
-        if failed:
-            raise RuntimeError(f"the notifications queue refused {len(failed)} messages: {failed[0].get('Message')}")
+    if messages:
+        send_batch(_queue_url(), [_entry(message) for message in messages])
 
 
 def enqueue_after_commit(session: Session, message: NotificationMessage) -> None:

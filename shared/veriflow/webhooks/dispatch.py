@@ -3,8 +3,6 @@ subscribed endpoint, each handed to the webhooks queue once the caller's transac
 
 from __future__ import annotations
 
-import json
-import os
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -13,9 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from veriflow.core.aws import client
+from veriflow.core.aws import queue_url, send_batch
 from veriflow.core.db import insert_ignoring_duplicates
-from veriflow.core.settings import SettingsError
 from veriflow.core.types import new_id, utcnow
 from veriflow.webhooks.events import EVENT_TYPES
 from veriflow.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
@@ -72,10 +69,7 @@ def dispatch_to(
 
 
 def _queue_url() -> str:
-    url = os.environ.get("WEBHOOKS_QUEUE_URL")
-    if not url:
-        raise SettingsError("WEBHOOKS_QUEUE_URL", "required to send webhooks; the template sets it")
-    return url
+    return queue_url("WEBHOOKS_QUEUE_URL", "send webhooks")
 
 
 def enqueue(delivery_ids: Sequence[uuid.UUID]) -> None:
@@ -92,12 +86,8 @@ def enqueue_after_commit(session: Session, delivery_ids: Sequence[uuid.UUID], *,
 
 
 def _send(delivery_ids: Sequence[uuid.UUID], *, manual: bool) -> None:
-    sqs = client("sqs")
-    for start in range(0, len(delivery_ids), 10):
-        chunk = delivery_ids[start:start + 10]
-        entries = [{"Id": str(i), "MessageBody": DeliveryJob(delivery_id=delivery_id, manual=manual).model_dump_json()}
-                   for i, delivery_id in enumerate(chunk)]
-        sent = sqs.send_message_batch(QueueUrl=_queue_url(), Entries=entries)
-        if failed := sent.get("Failed"):
-            raise RuntimeError(f"the webhooks queue refused {len(failed)} deliveries: {json.dumps(failed)[:300]}")
-
+    if delivery_ids:
+        send_batch(_queue_url(), [
+            {"MessageBody": DeliveryJob(delivery_id=delivery_id, manual=manual).model_dump_json()}
+            for delivery_id in delivery_ids
+        ])
