@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from veriflow.core.db import session_scope
 from veriflow.core.observability import logger
 from veriflow.notifications import channels, delivery
+from veriflow.notifications.digest import DIGEST_TEMPLATE, deliver_digest
 from veriflow.notifications.events import Channel, NotificationMessage, Recipients
 from veriflow.notifications.models import Notification
 from veriflow.notifications.preferences import HELD_CHANNELS, SMS_CATEGORIES, wants
@@ -23,8 +24,8 @@ from veriflow.notifications.producer import enqueue_many
 from veriflow.notifications.recipients import Target, resolve, segment_batch
 from veriflow.notifications.render import Rendered, render
 from veriflow.notifications.settings import get_notification_settings
+from veriflow.webhooks import dispatch as webhooks
 
-DIGEST_TEMPLATE = "notifications.digest"
 # Never copied into an inbox row: the link they belong to went by email only.
 SECRET_KEYS = frozenset({"token", "code", "secret", "password"})
 
@@ -39,8 +40,6 @@ def process(message: NotificationMessage) -> None:
         fan_out(message)
         return
     if message.template == DIGEST_TEMPLATE:
-        from veriflow.notifications.digest import deliver_digest
-
         deliver_digest(message)
         return
     with session_scope() as session:
@@ -100,16 +99,12 @@ def deliver(message: NotificationMessage, target: Target, channel: Channel) -> N
                 delivery.finish(session, claim.id, "held", payload=payload, release_at=release_at)
                 return
         if channel is Channel.WEBHOOK:
-            from veriflow.webhooks.dispatch import dispatch
-
             assert target.org_id is not None
-            webhook_ids = dispatch(session, org_id=target.org_id, event_type=message.template, data=message.data,
-                                   idempotency_key=message.idempotency_key)
+            webhook_ids = webhooks.dispatch(session, org_id=target.org_id, event_type=message.template,
+                                            data=message.data, idempotency_key=message.idempotency_key)
     # The claim is committed: from here a crash leaves it `sending` until its lease ends.
     if channel is Channel.WEBHOOK:
-        from veriflow.webhooks.dispatch import enqueue
-
-        enqueue(webhook_ids)
+        webhooks.enqueue(webhook_ids)
         _record(claim.id, "sent", provider_message_id=f"{len(webhook_ids)} endpoint deliveries")
         return
     assert rendered is not None
