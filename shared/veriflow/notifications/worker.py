@@ -46,13 +46,25 @@ def process(message: NotificationMessage) -> None:
         targets = resolve(session, message)
         # A redelivered message usually finds everything done: one query instead of a claim each.
         done = delivery.settled(session, message.idempotency_key)
+    # One rendering serves every recipient: templates see the message's data, not who receives it.
+    rendered: Rendered | None = None
+    render_error: Exception | None = None
+    if any(channel is not Channel.WEBHOOK for channel in message.channels):
+        try:
+            rendered = render(message.template, message.data)
+        except Exception as exc:
+            render_error = exc
     failures: list[str] = []
     for target in targets:
         for channel in message.channels:
             if (target.key, channel) in done or not _applies(message, target, channel):
                 continue
             try:
-                deliver(message, target, channel)
+                if render_error is not None and channel is not Channel.WEBHOOK:
+                    # A template that cannot render leaves a failed row in the log, not a dangling claim.
+                    _fail(message, target, channel, render_error)
+                    raise render_error
+                deliver(message, target, channel, rendered)
             except Exception as exc:
                 logger.warning("delivery failed", extra={
                     "idempotency_key": message.idempotency_key, "recipient": target.key, "channel": channel,
@@ -70,16 +82,9 @@ def _applies(message: NotificationMessage, target: Target, channel: Channel) -> 
     return channel is not Channel.SMS or message.category in SMS_CATEGORIES or message.priority == "critical"
 
 
-def deliver(message: NotificationMessage, target: Target, channel: Channel) -> None:
-    """One (idempotency key, recipient, channel)."""
+def deliver(message: NotificationMessage, target: Target, channel: Channel, rendered: Rendered | None) -> None:
+    """One (idempotency key, recipient, channel); `rendered` is the message's template (None for webhooks)."""
     webhook_ids: list[Any] = []
-    rendered: Rendered | None = None
-    try:
-        # Before the claim: a template that cannot render leaves a failed row, not a dangling claim.
-        rendered = None if channel is Channel.WEBHOOK else render(message.template, message.data)
-    except Exception as exc:
-        _fail(message, target, channel, exc)
-        raise
     with session_scope() as session:
         claim = _claim(session, message, target, channel)
         if claim is None:
