@@ -46,31 +46,30 @@ def process(message: NotificationMessage) -> None:
         targets = resolve(session, message)
         # A redelivered message usually finds everything done: one query instead of a claim each.
         done = delivery.settled(session, message.idempotency_key)
+    pending = [(target, channel) for target in targets for channel in message.channels
+               if (target.key, channel) not in done and _applies(message, target, channel)]
     # One rendering serves every recipient: templates see the message's data, not who receives it.
     rendered: Rendered | None = None
     render_error: Exception | None = None
-    if any(channel is not Channel.WEBHOOK for channel in message.channels):
+    if any(channel is not Channel.WEBHOOK for _, channel in pending):
         try:
             rendered = render(message.template, message.data)
         except Exception as exc:
             render_error = exc
     failures: list[str] = []
-    for target in targets:
-        for channel in message.channels:
-            if (target.key, channel) in done or not _applies(message, target, channel):
-                continue
-            try:
-                if render_error is not None and channel is not Channel.WEBHOOK:
-                    # A template that cannot render leaves a failed row in the log, not a dangling claim.
-                    _fail(message, target, channel, render_error)
-                    raise render_error
-                deliver(message, target, channel, rendered)
-            except Exception as exc:
-                logger.warning("delivery failed", extra={
-                    "idempotency_key": message.idempotency_key, "recipient": target.key, "channel": channel,
-                    "error": f"{type(exc).__name__}: {exc}",
-                })
-                failures.append(f"{channel}:{target.key}")
+    for target, channel in pending:
+        try:
+            if render_error is not None and channel is not Channel.WEBHOOK:
+                # A template that cannot render leaves a failed row in the log, not a dangling claim.
+                _fail(message, target, channel, render_error)
+                raise render_error
+            deliver(message, target, channel, rendered)
+        except Exception as exc:
+            logger.warning("delivery failed", extra={
+                "idempotency_key": message.idempotency_key, "recipient": target.key, "channel": channel,
+                "error": f"{type(exc).__name__}: {exc}",
+            })
+            failures.append(f"{channel}:{target.key}")
     if failures:
         raise DeliveryFailed(f"{len(failures)} deliveries of {message.idempotency_key} failed: {failures[:5]}")
 
