@@ -5,6 +5,7 @@ PostgreSQL tests skip locally and fail under CI=true, where they must run)."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import importlib.util
 import json
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -378,29 +380,59 @@ def reset_identity_caches() -> None:
     passwords.reset_password_caches()
 
 
+@functools.cache
+def real_template() -> Any:
+    """template.yaml translated once per worker (the translation is the slow part of a stack)."""
+    from veriflow.local.dev import DEV_PARAMETERS
+    from veriflow.local.template import load_template
+
+    return load_template(ROOT / "template.yaml", "us-east-1", DEV_PARAMETERS)
+
+
+@dataclass
+class TemplateResources:
+    """The template's secrets, tables and queues in moto, and each function's IAM principal."""
+
+    stack: Any
+    principals: dict[str, Any]
+
+    def env(self, variable: str) -> str:
+        """A variable as the template hands it to every function (Globals)."""
+        globals_env = self.stack.template.sam["Globals"]["Function"]["Environment"]["Variables"]
+        return str(self.stack.resolve(globals_env[variable]))
+
+
 @pytest.fixture
-def identity_resources(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """moto holding what the template wires to the identity functions: the signing-key secret,
-    the notifications queue and the rate-limit table. Yields the queue URL."""
-    import boto3
+def template_resources() -> Iterator[TemplateResources]:
+    """moto (in-process) holding the template's secrets, tables and queues, built from template.yaml
+    so that names and ARNs are the ones its functions' policies grant."""
     from moto import mock_aws
 
+    from veriflow.local import iam, provision
+    from veriflow.local.clients import Clients
+    from veriflow.local.dev import DEV_PARAMETERS
+    from veriflow.local.stack import Stack
+
     with mock_aws():
-        secret = boto3.client("secretsmanager").create_secret(
-            Name="signing-keys", SecretString='{"keys": [], "active": null}'
-        )["ARN"]
-        queue_url = boto3.client("sqs").create_queue(QueueName="notifications")["QueueUrl"]
-        boto3.client("dynamodb").create_table(
-            TableName="rate-limits",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", secret)
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", queue_url)
-        monkeypatch.setenv("RATE_LIMIT_TABLE", "rate-limits")
+        iam.install()
+        stack = Stack(real_template(), parameters=DEV_PARAMETERS)
+        aws = Clients(stack.region)
+        for create in (provision.create_secrets, provision.create_tables, provision.create_queues):
+            create(stack, aws)
+        yield TemplateResources(stack, iam.function_principals(stack))
+
+
+@pytest.fixture
+def identity_resources(monkeypatch: pytest.MonkeyPatch, template_resources: TemplateResources) -> Iterator[str]:
+    """moto holding what the template wires to the identity functions: the signing-key secret,
+    the notifications queue and the rate-limit table. Yields the queue URL."""
+    for variable in ("VERIFICATION_KEYS_SECRET_ARN", "NOTIFICATIONS_QUEUE_URL", "WEBHOOKS_QUEUE_URL",
+                     "RATE_LIMIT_TABLE"):
+        monkeypatch.setenv(variable, template_resources.env(variable))
+    # What the signers (auth, maintenance) are given; tests sign tokens with it as the operator.
+    monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", template_resources.stack.physical("SigningKeysSecret").arn)
+    reset_identity_caches()
+    try:
+        yield template_resources.env("NOTIFICATIONS_QUEUE_URL")
+    finally:
         reset_identity_caches()
-        try:
-            yield queue_url
-        finally:
-            reset_identity_caches()

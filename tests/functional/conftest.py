@@ -26,6 +26,7 @@ from veriflow.auth.models import Session as AuthSession
 from veriflow.auth.opaque import new_token
 from veriflow.core.db import get_engine, session_scope
 from veriflow.core.types import utcnow
+from veriflow.local import iam
 from veriflow.local.runtime import handler_event_loop
 from veriflow.orgs.models import ApiKey, Membership, Organization
 from veriflow.users.models import User, UserRole
@@ -61,6 +62,11 @@ class Cloud:
 def cloud(any_database: str, identity_resources: str) -> Cloud:
     """The identity functions' AWS resources on moto, over a migrated database."""
     return Cloud(identity_resources)
+
+
+# Which function of the template serves each group under /v1 (its role makes the AWS calls).
+FUNCTION_OF_GROUP = {"users": "UsersApiFunction", "orgs": "OrgsApiFunction", "admin": "AdminApiFunction",
+                     "auth": "AuthApiFunction", "notifications": "NotificationsApiFunction"}
 
 
 class Identity:
@@ -149,10 +155,13 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 class Api:
     """Calls the real Lambda handlers with API Gateway payload v2 events."""
 
-    def __init__(self, load: Callable[[str], ModuleType], sample: dict[str, Any], context: Any) -> None:
+    def __init__(
+        self, load: Callable[[str], ModuleType], sample: dict[str, Any], context: Any, principals: dict[str, Any]
+    ) -> None:
         self._load = load
         self._sample = sample
         self._context = context
+        self._principals = principals
 
     def __call__(
         self,
@@ -164,8 +173,7 @@ class Api:
         query: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        group = {"users": "users", "orgs": "orgs", "admin": "admin", "auth": "auth",
-                 "notifications": "notifications"}[path.split("/")[2]]
+        group = path.split("/")[2]
         event = json.loads(json.dumps(self._sample))
         event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {path}"
         event["rawPath"] = event["requestContext"]["http"]["path"] = path
@@ -178,7 +186,9 @@ class Api:
             event["body"] = json.dumps(json_body)
             event["headers"]["content-type"] = "application/json"
         handler: Handler = self._load(group).handler
-        response = handler(event, self._context)
+        # As on AWS, the handler's AWS calls are checked against its function's role.
+        with iam.acting_as(self._principals[FUNCTION_OF_GROUP[group]]):
+            response = handler(event, self._context)
         response["json"] = json.loads(response["body"]) if response.get("body") else None
         return response
 
@@ -186,6 +196,7 @@ class Api:
 @pytest.fixture
 def api(
     cloud: Cloud,
+    template_resources: Any,
     load_function: Callable[[str], ModuleType],
     sample_event: Callable[[str, str], dict[str, Any]],
     lambda_context: Any,
@@ -193,7 +204,7 @@ def api(
     # Lambda's main thread has an event loop for Mangum; an earlier test's `asyncio.run` may have
     # left this one without.
     with handler_event_loop():
-        yield Api(load_function, sample_event("health", "live"), lambda_context)
+        yield Api(load_function, sample_event("health", "live"), lambda_context, template_resources.principals)
 
 
 @contextmanager

@@ -72,6 +72,7 @@ def test_expired_credentials_are_purged_and_live_ones_kept(cloud: LocalCloud) ->
 def test_the_signing_key_rotates_only_when_due(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN a fresh signing key
     monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", cloud.resources["SigningKeysSecret"].arn)
+    monkeypatch.setenv("VERIFICATION_KEYS_SECRET_ARN", cloud.resources["VerificationKeysSecret"].arn)
     kid = keys.load_keys().active.kid
     cloud.fire_schedule("MaintenanceFunction")
     keys.reset_key_cache()

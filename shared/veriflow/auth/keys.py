@@ -1,6 +1,10 @@
 """ES256 signing keys for access tokens, kept in a Secrets Manager secret, rotated, cached briefly.
 
 The secret holds {"keys": [{"kid", "private_key_pem", "created_at", "retire_at"}], "active": kid}.
+Only the functions that sign tokens read it. They publish its public half (JWKs, no private keys)
+to a second secret, which every function verifies tokens with and /.well-known/jwks.json serves:
+after every write, and whenever they find the published copy made from another version (a
+container that died between the two writes), so the two converge.
 Writes carry a ClientRequestToken derived from the version they replace, so two containers that
 bootstrap or rotate at once write the same version id: Secrets Manager keeps the first and refuses
 the second, and both then re-read and converge on what is stored.
@@ -17,7 +21,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from veriflow.auth.claims import as_utc
-from veriflow.auth.keyset import KeySet, SigningKey, new_entry, parse_keyset, parse_time, public_jwk
+from veriflow.auth.keyset import (
+    KeySet,
+    SigningKey,
+    VerificationKey,
+    new_entry,
+    parse_keyset,
+    parse_public_document,
+    parse_time,
+    public_document,
+    public_jwk,
+)
 from veriflow.auth.settings import get_auth_settings
 from veriflow.core import aws
 
@@ -31,11 +45,27 @@ class _Cache:
     forced_at = float("-inf")
 
 
+class _PublicCache:
+    lock = threading.Lock()
+    keys: tuple[VerificationKey, ...] | None = None
+    loaded_at = 0.0
+    forced_at = float("-inf")
+
+
 def _read() -> tuple[dict[str, Any] | None, str | None]:
-    """The stored document (None when the secret holds no keys yet) and its version id."""
+    """The stored signing keys (None when the secret holds none yet) and their version id."""
+    return _get(get_auth_settings().signing_keys_secret())
+
+
+def _read_public() -> tuple[dict[str, Any] | None, str | None]:
+    """The published verification keys (None when none are published yet) and their version id."""
+    return _get(get_auth_settings().verification_keys_secret())
+
+
+def _get(secret_id: str) -> tuple[dict[str, Any] | None, str | None]:
     client = aws.client("secretsmanager")
     try:
-        response = client.get_secret_value(SecretId=get_auth_settings().signing_keys_secret())
+        response = client.get_secret_value(SecretId=secret_id)
     except client.exceptions.ResourceNotFoundException:
         return None, None  # the secret exists without a value yet (or does not exist: the write says)
     try:
@@ -47,13 +77,21 @@ def _read() -> tuple[dict[str, Any] | None, str | None]:
     return document, response["VersionId"]
 
 
-def _write(document: dict[str, Any], replaces: str) -> None:
+def _write(document: dict[str, Any], replaces: str, secret_id: str | None = None) -> None:
     client = aws.client("secretsmanager")
     token = str(uuid.uuid5(_NAMESPACE, replaces))
     # ResourceExistsException: another container wrote its version first; the re-read that follows sees it.
     with contextlib.suppress(client.exceptions.ResourceExistsException):
-        client.put_secret_value(SecretId=get_auth_settings().signing_keys_secret(),
+        client.put_secret_value(SecretId=secret_id or get_auth_settings().signing_keys_secret(),
                                 SecretString=json.dumps(document), ClientRequestToken=token)
+
+
+def _publish(keyset: KeySet) -> None:
+    """Make the published public keys those of `keyset`, unless they already are."""
+    published, _ = _read_public()
+    if published is not None and published.get("source_version") == keyset.version_id:
+        return
+    _write(public_document(keyset), f"publish:{keyset.version_id}", get_auth_settings().verification_keys_secret())
 
 
 def _load_or_bootstrap(now: datetime) -> KeySet:
@@ -65,7 +103,9 @@ def _load_or_bootstrap(now: datetime) -> KeySet:
         if document is None or version_id is None:
             raise RuntimeError("the signing-key secret holds no keys after bootstrapping")
     assert version_id is not None
-    return parse_keyset(document, version_id)
+    keyset = parse_keyset(document, version_id)
+    _publish(keyset)
+    return keyset
 
 
 def _remember(keyset: KeySet) -> KeySet:
@@ -87,17 +127,32 @@ def signing_key(now: datetime | None = None) -> SigningKey:
     return load_keys(now=now).active
 
 
-def verification_key(kid: str, now: datetime | None = None) -> SigningKey | None:
-    """The live key named `kid`; on an unknown kid the secret is re-read once (rate-limited)."""
+def _published_keys() -> tuple[VerificationKey, ...]:
+    document, _ = _read_public()
+    return parse_public_document(document) if document is not None else ()
+
+
+def verification_keys() -> tuple[VerificationKey, ...]:
+    """The published public keys, from the in-process cache while it is fresh."""
+    with _PublicCache.lock:
+        ttl = get_auth_settings().signing_keys_cache_ttl_s
+        if _PublicCache.keys is None or time.monotonic() - _PublicCache.loaded_at >= ttl:
+            _PublicCache.keys, _PublicCache.loaded_at = _published_keys(), time.monotonic()
+        return _PublicCache.keys
+
+
+def verification_key(kid: str, now: datetime | None = None) -> VerificationKey | None:
+    """The live key named `kid`; on an unknown kid the keys are re-read once (rate-limited)."""
     now = as_utc(now)
-    key = load_keys(now=now).get(kid)
+    key = next((k for k in verification_keys() if k.kid == kid), None)
     if key is None:
-        with _Cache.lock:
+        with _PublicCache.lock:
             interval = get_auth_settings().signing_keys_refresh_interval_s
-            if time.monotonic() - _Cache.forced_at >= interval:
+            if time.monotonic() - _PublicCache.forced_at >= interval:
                 # Another container may have rotated since this one cached the keys.
-                _Cache.forced_at = time.monotonic()
-                key = _remember(_load_or_bootstrap(now)).get(kid)
+                _PublicCache.forced_at = time.monotonic()
+                _PublicCache.keys, _PublicCache.loaded_at = _published_keys(), time.monotonic()
+                key = next((k for k in _PublicCache.keys if k.kid == kid), None)
     return key if key is not None and key.is_live(now) else None
 
 
@@ -133,10 +188,12 @@ def jwks(now: datetime | None = None) -> dict[str, list[dict[str, str]]]:
     """The JWK Set of every live key, for /.well-known/jwks.json."""
     now = as_utc(now)
     return {"keys": [{**public_jwk(key.public_key), "kid": key.kid, "use": "sig", "alg": "ES256"}
-                     for key in load_keys(now=now).keys if key.is_live(now)]}
+                     for key in verification_keys() if key.is_live(now)]}
 
 
 def reset_key_cache() -> None:
-    """Forget the cached keys (tests, or after changing SIGNING_KEYS_SECRET_ARN)."""
+    """Forget the cached keys (tests, or after changing either key secret)."""
     with _Cache.lock:
         _Cache.keyset, _Cache.loaded_at, _Cache.forced_at = None, 0.0, float("-inf")
+    with _PublicCache.lock:
+        _PublicCache.keys, _PublicCache.loaded_at, _PublicCache.forced_at = None, 0.0, float("-inf")

@@ -16,11 +16,10 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class SigningKey:
-    """One key pair; it verifies tokens until `retire_at` (None: the active key, no end yet)."""
+class VerificationKey:
+    """A public key; it verifies tokens until `retire_at` (None: the active key, no end yet)."""
 
     kid: str
-    private_key: EllipticCurvePrivateKey
     public_key: EllipticCurvePublicKey
     created_at: datetime
     retire_at: datetime | None
@@ -28,6 +27,13 @@ class SigningKey:
     def is_live(self, now: datetime) -> bool:
         """True while the key may verify tokens (before its retire_at)."""
         return self.retire_at is None or now < self.retire_at
+
+
+@dataclass(frozen=True)
+class SigningKey(VerificationKey):
+    """A key pair: only the functions that sign tokens ever hold one."""
+
+    private_key: EllipticCurvePrivateKey
 
 
 @dataclass(frozen=True)
@@ -89,9 +95,40 @@ def parse_keyset(document: dict[str, Any], version_id: str) -> KeySet:
         if not isinstance(private, ec.EllipticCurvePrivateKey) or private.curve.name != "secp256r1":
             raise ValueError(f"signing key {entry['kid']} is not a P-256 key")
         retire_at = entry.get("retire_at")
-        keys.append(SigningKey(entry["kid"], private, private.public_key(), parse_time(entry["created_at"]),
-                               parse_time(retire_at) if retire_at else None))
+        keys.append(SigningKey(kid=entry["kid"], public_key=private.public_key(),
+                               created_at=parse_time(entry["created_at"]),
+                               retire_at=parse_time(retire_at) if retire_at else None, private_key=private))
     active = next((key for key in keys if key.kid == document["active"]), None)
     if active is None:
         raise ValueError("the active signing key is not among the keys")
     return KeySet(tuple(keys), active, version_id)
+
+
+def public_document(keyset: KeySet) -> dict[str, Any]:
+    """The public half of a key set, as published for every function that verifies tokens."""
+    return {
+        "keys": [{"kid": key.kid, **public_jwk(key.public_key), "created_at": key.created_at.isoformat(),
+                  "retire_at": key.retire_at.isoformat() if key.retire_at else None} for key in keyset.keys],
+        "active": keyset.active.kid,
+        # The signing-key version this was made from: a signer republishes when they differ.
+        "source_version": keyset.version_id,
+    }
+
+
+def parse_public_document(document: dict[str, Any]) -> tuple[VerificationKey, ...]:
+    """The verification keys of a published document; raises ValueError on one that is not."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    keys = []
+    for entry in document["keys"]:
+        if entry.get("kty") != "EC" or entry.get("crv") != "P-256":
+            raise ValueError(f"verification key {entry.get('kid')} is not a P-256 key")
+        x, y = (int.from_bytes(base64.urlsafe_b64decode(entry[c] + "=" * (-len(entry[c]) % 4)), "big")
+                for c in ("x", "y"))
+        public = ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
+        if _thumbprint(public) != entry["kid"]:
+            raise ValueError(f"verification key {entry['kid']} does not match its kid")
+        retire_at = entry.get("retire_at")
+        keys.append(VerificationKey(entry["kid"], public, parse_time(entry["created_at"]),
+                                    parse_time(retire_at) if retire_at else None))
+    return tuple(keys)

@@ -49,6 +49,9 @@ class AuthSettings(BaseSettings):
     access_token_ttl_s: int = Field(default=15 * 60, ge=60, le=24 * 3600)
     jwt_leeway_s: int = Field(default=30, ge=0, le=300)
     signing_keys_secret_arn: str | None = None
+    # The public half of the keys, which every function verifies tokens with; only the functions
+    # that sign tokens are given (and may read) the private secret above.
+    verification_keys_secret_arn: str | None = None
     signing_keys_cache_ttl_s: int = Field(default=60, ge=0, le=3600)
     # A token with an unknown kid re-reads the secret at most this often (an attacker's random kids
     # must not turn into one Secrets Manager call per request).
@@ -58,7 +61,7 @@ class AuthSettings(BaseSettings):
     oidc_jwks_cache_ttl_s: int = Field(default=3600, ge=0)
     oidc_jwks_refresh_interval_s: float = Field(default=30.0, ge=0)
 
-    @field_validator("signing_keys_secret_arn", mode="before")
+    @field_validator("signing_keys_secret_arn", "verification_keys_secret_arn", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -81,6 +84,12 @@ class AuthSettings(BaseSettings):
         if not self.signing_keys_secret_arn:
             raise SettingsError("SIGNING_KEYS_SECRET_ARN", "not set")
         return self.signing_keys_secret_arn
+
+    def verification_keys_secret(self) -> str:
+        """The public verification-key secret's name or ARN; a missing one is a configuration error."""
+        if not self.verification_keys_secret_arn:
+            raise SettingsError("VERIFICATION_KEYS_SECRET_ARN", "not set")
+        return self.verification_keys_secret_arn
 
 
 @lru_cache(maxsize=1)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from veriflow.local import moto_hooks, outbox, provision, provision_compute
+from veriflow.local import iam, moto_hooks, outbox, provision, provision_compute
 from veriflow.local.apigw import Route, http_routes
 from veriflow.local.clients import Clients
 from veriflow.local.errors import LocalCloudError
@@ -58,6 +59,7 @@ class LocalCloud:
         self.env = {**LOCAL_ENV, **endpoint, **(env or {})}
         self.routes: list[Route] = http_routes(self.stack)
         self.functions: dict[str, LocalFunction] = {}
+        self.principals: dict[str, iam.Principal] = {}
         self.pollers: list[QueuePoller] = []
         self.scheduler = Scheduler([], self.aws, account_id)
         self._stop = threading.Event()
@@ -73,12 +75,15 @@ class LocalCloud:
         if self.aws.endpoint_url is None:
             moto_hooks.require_in_process_moto()
         moto_hooks.install_invoke_hook()
+        iam.install()
         stack, aws = self.stack, self.aws
         role = provision_compute.create_role(stack, aws)
         for create in (provision.create_secrets, provision.create_tables, provision.create_topics,
                        provision.create_queues):
             create(stack, aws)
-        self.functions = provision_compute.create_functions(stack, aws, role, self.env)
+        # After the secrets: their ARNs (random suffix) appear in the functions' policies.
+        self.principals = iam.function_principals(stack)
+        self.functions = provision_compute.create_functions(stack, aws, role, self.env, self.principals)
         senders = {f.environment().get("EMAIL_FROM", "") for f in self.functions.values()} - {""}
         outbox.verify_senders(aws("ses"), senders)
         for function in self.functions.values():
@@ -88,7 +93,8 @@ class LocalCloud:
         for create in (provision_compute.create_event_source_mappings, provision_compute.create_rules,
                        provision_compute.create_subscriptions):
             create(stack, aws)
-        self.pollers = [QueuePoller(trigger, aws) for trigger in queue_triggers(stack) if trigger.enabled]
+        self.pollers = [QueuePoller(trigger, aws, self.principals.get(trigger.function_id))
+                        for trigger in queue_triggers(stack) if trigger.enabled]
         self.scheduler = Scheduler(scheduled_rules(stack), aws, stack.account_id)
         return self
 
@@ -98,6 +104,17 @@ class LocalCloud:
             if function in (lid, local.config.name, local.config.arn):
                 return local.config.name
         raise LocalCloudError(f"no function {function!r} in the template")
+
+    @contextmanager
+    def acting_as(self, function: str) -> Iterator[iam.Principal]:
+        """AWS calls in the block are made by this function's role (a test calling a handler directly)."""
+        lid = next((lid for lid, local in self.functions.items()
+                    if function in (lid, local.config.name, local.config.arn)), None)
+        if lid is None:
+            raise LocalCloudError(f"no function {function!r} in the template")
+        principal = self.principals[lid]
+        with iam.acting_as(principal):
+            yield principal
 
     def invoke_raw(self, function: str, event: Any) -> tuple[Any, bool]:
         """Invoke through moto's Lambda API (the one invocation path); returns (payload, errored)."""

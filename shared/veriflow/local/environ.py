@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Final
+from typing import Any, Final
 
 # None marks a variable deleted inside the invocation.
 _Layer = dict[str, str | None]
@@ -92,15 +92,26 @@ class OverlayEnviron(os._Environ[str]):
 
 
 _thread_start = threading.Thread.start
+# Other per-invocation context (the caller's IAM principal) that a handler's threads inherit too.
+_inherited: list[ContextVar[object]] = []
+
+
+def inherit(variable: ContextVar[Any]) -> None:
+    """Threads started inside an invocation also see `variable`'s value at their start."""
+    if variable not in _inherited:
+        _inherited.append(variable)
 
 
 def _start_in_overlay(self: threading.Thread) -> None:
     layer = _overlay.get()
     if layer is not None:
         run = self.run
+        values = [(variable, variable.get(None)) for variable in _inherited]
 
         def run_in_overlay() -> None:
             _overlay.set(layer)
+            for variable, value in values:
+                variable.set(value)
             run()
 
         self.run = run_in_overlay  # type: ignore[method-assign]

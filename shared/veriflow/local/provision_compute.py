@@ -11,6 +11,7 @@ from typing import Any
 
 from veriflow.local.clients import Clients
 from veriflow.local.errors import TemplateError
+from veriflow.local.iam import Principal
 from veriflow.local.runtime import FunctionConfig, LocalFunction
 from veriflow.local.stack import Stack
 
@@ -31,7 +32,8 @@ def _placeholder_zip() -> bytes:
 
 
 def create_role(stack: Stack, aws: Clients) -> str:
-    """One role for every function and state machine: IAM is not enforced locally, but must exist."""
+    """One role moto's resources name: each function's own role is enforced by `veriflow.local.iam`
+    from the template's policies, as moto does not resolve their resources (DESIGN §6)."""
     name = f"{stack.stack_name}-local-execution"[:64]
     iam = aws("iam")
     try:
@@ -41,7 +43,8 @@ def create_role(stack: Stack, aws: Clients) -> str:
 
 
 def create_functions(
-    stack: Stack, aws: Clients, role_arn: str, overrides: Mapping[str, str]
+    stack: Stack, aws: Clients, role_arn: str, overrides: Mapping[str, str],
+    principals: Mapping[str, Principal] | None = None,
 ) -> dict[str, LocalFunction]:
     functions: dict[str, LocalFunction] = {}
     package = _placeholder_zip()
@@ -61,7 +64,8 @@ def create_functions(
             MemorySize=config.memory_mb, Environment={"Variables": variables},
             Description=str(props.get("Description", "")),
         )
-        functions[lid] = LocalFunction(lid, code_dir, config, dict(overrides))
+        principal = (principals or {}).get(lid)
+        functions[lid] = LocalFunction(lid, code_dir, config, dict(overrides), principal)
     return functions
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from veriflow.local import environ
 from veriflow.local.errors import LocalCloudError
+from veriflow.local.iam import Principal, acting_as
 
 log = logging.getLogger("veriflow-local")
 
@@ -66,6 +67,8 @@ class LocalFunction:
     code_dir: Path | None
     config: FunctionConfig
     overrides: Mapping[str, str] = field(default_factory=dict)
+    # Who its AWS calls are made by (its role's policies); None leaves them unchecked.
+    principal: Principal | None = None
     _module: ModuleType | None = field(default=None, init=False, repr=False)
     # Per function, so a handler importing another function's module at import time cannot deadlock.
     _load_lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
@@ -97,7 +100,7 @@ class LocalFunction:
             return _in_new_thread(lambda: self.invoke(event, config))
         config = config or self.config
         context = LambdaContext(config.name, config.arn, config.memory_mb, config.timeout_s)
-        with environ.overlay(self.environment(config)), handler_event_loop():
+        with environ.overlay(self.environment(config)), acting_as(self.principal), handler_event_loop():
             try:
                 return self._handler(config.handler)(event, context), False
             except BaseException as exc:
@@ -118,7 +121,7 @@ class LocalFunction:
         with self._load_lock:
             if self._module is None:
                 module_path = self.config.handler.rpartition(".")[0]
-                with environ.overlay(self.environment()):
+                with environ.overlay(self.environment()), acting_as(self.principal):
                     self._module = self._load(module_path)
             return self._module
 

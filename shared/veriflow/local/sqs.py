@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from veriflow.local.clients import Clients
+from veriflow.local.iam import Principal, acting_as
 from veriflow.local.stack import Stack
 
 log = logging.getLogger("veriflow-local")
@@ -31,6 +32,7 @@ class QueueTrigger:
     queue_url: str
     queue_arn: str
     function_name: str
+    function_id: str = ""
     batch_size: int = 10
     report_batch_item_failures: bool = False
     enabled: bool = True
@@ -44,8 +46,10 @@ def queue_triggers(stack: Stack) -> list[QueueTrigger]:
         queue = queues.get(str(props["EventSourceArn"]))
         if queue is None or queue.url is None:
             continue
+        raw_function = stack.template.resources()[lid].get("Properties", {}).get("FunctionName")
         triggers.append(QueueTrigger(
             logical_id=lid, queue_url=queue.url, queue_arn=queue.arn, function_name=str(props["FunctionName"]),
+            function_id=str(raw_function["Ref"]) if isinstance(raw_function, dict) and "Ref" in raw_function else "",
             batch_size=int(props.get("BatchSize", 10)),
             report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
             enabled=str(props.get("Enabled", True)).lower() == "true",
@@ -54,11 +58,13 @@ def queue_triggers(stack: Stack) -> list[QueueTrigger]:
 
 
 class QueuePoller:
-    """Delivers one queue's messages to its function in batches."""
+    """Delivers one queue's messages to its function in batches. Like Lambda's poller, it receives
+    and deletes with the function's own role (`principal`), so a role without them fails here."""
 
-    def __init__(self, trigger: QueueTrigger, aws: Clients) -> None:
+    def __init__(self, trigger: QueueTrigger, aws: Clients, principal: Principal | None = None) -> None:
         self.trigger = trigger
         self._aws = aws
+        self._principal = principal
         # Failed messages wait out their visibility timeout; drain() may skip that wait.
         self._failed: dict[str, str] = {}
         self._failed_lock = threading.Lock()
@@ -77,7 +83,8 @@ class QueuePoller:
         for start in range(0, len(done), 10):
             chunk = done[start:start + 10]
             entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)]
-            self._aws("sqs").delete_message_batch(QueueUrl=self.trigger.queue_url, Entries=entries)
+            with acting_as(self._principal):
+                self._aws("sqs").delete_message_batch(QueueUrl=self.trigger.queue_url, Entries=entries)
         if remember_failures:
             with self._failed_lock:
                 self._failed.update({m["MessageId"]: m["ReceiptHandle"] for m in messages if m["MessageId"] in failed})
@@ -109,13 +116,14 @@ class QueuePoller:
     def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
         while len(messages) < self.trigger.batch_size:
-            batch = self._aws("sqs").receive_message(
-                QueueUrl=self.trigger.queue_url,
-                MaxNumberOfMessages=min(10, self.trigger.batch_size - len(messages)),
-                WaitTimeSeconds=0 if messages else wait_seconds,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            ).get("Messages", [])
+            with acting_as(self._principal):
+                batch = self._aws("sqs").receive_message(
+                    QueueUrl=self.trigger.queue_url,
+                    MaxNumberOfMessages=min(10, self.trigger.batch_size - len(messages)),
+                    WaitTimeSeconds=0 if messages else wait_seconds,
+                    MessageSystemAttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                ).get("Messages", [])
             messages.extend(batch)
             if not batch:
                 break

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from veriflow.auth import keys, passwords
 from veriflow.auth.jwt_tokens import INVALID, issue_access_token, verify_access_token
-from veriflow.auth.keyset import new_entry
+from veriflow.auth.keyset import new_entry, parse_keyset, public_document
 from veriflow.auth.settings import get_auth_settings
 from veriflow.core.errors import Unauthorized
 
@@ -35,6 +35,8 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         client = boto3.client("secretsmanager", region_name="us-east-1")
         arn = client.create_secret(Name=SECRET)["ARN"]
         monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", arn)
+        public = client.create_secret(Name=f"{SECRET}-public")["ARN"]
+        monkeypatch.setenv("VERIFICATION_KEYS_SECRET_ARN", public)
         reset()
         yield client
         reset()
@@ -151,12 +153,15 @@ def test_unknown_kid_refetch_sees_a_key_rotated_by_another_container(secrets: An
     # GIVEN this container has the keys cached
     issue_access_token("user-1", session_id="s-1", now=NOW)
     document = stored(secrets)
-    # WHEN another container rotates (writes a new active key) and signs a token with it
+    # WHEN another container rotates (writes a new active key, publishes its public half) and signs
+    # a token with it
     entry = new_entry(NOW)
     old_active = document["active"]
     document["keys"][0]["retire_at"] = (NOW + timedelta(minutes=20)).isoformat()
-    secrets.put_secret_value(SecretId=SECRET, SecretString=json.dumps(
-        {"keys": [*document["keys"], entry], "active": entry["kid"]}))
+    rotated = {"keys": [*document["keys"], entry], "active": entry["kid"]}
+    version = secrets.put_secret_value(SecretId=SECRET, SecretString=json.dumps(rotated))["VersionId"]
+    secrets.put_secret_value(SecretId=f"{SECRET}-public",
+                             SecretString=json.dumps(public_document(parse_keyset(rotated, version))))
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     private = load_pem_private_key(entry["private_key_pem"].encode(), password=None)
@@ -164,9 +169,10 @@ def test_unknown_kid_refetch_sees_a_key_rotated_by_another_container(secrets: An
     assert jwt.get_unverified_header(token)["kid"] == old_active
     foreign = jwt.encode(jwt.decode(token, options={"verify_signature": False}), private,  # type: ignore[arg-type]
                          algorithm="ES256", headers={"kid": entry["kid"]})
-    # THEN this container re-reads the secret once and accepts the token
+    # THEN this container re-reads the published keys once and accepts the token
     assert verify_access_token(foreign, now=NOW)["sub"] == "ignored"
-    assert keys.signing_key(NOW).kid == entry["kid"]
+    # AND it signs with its cached key until the cache expires (rotation's grace covers that)
+    assert keys.signing_key(NOW).kid == old_active
 
 
 def test_concurrent_rotations_converge(secrets: Any, monkeypatch: pytest.MonkeyPatch) -> None:

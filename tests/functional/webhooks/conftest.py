@@ -46,6 +46,7 @@ def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
         cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
         resources = cloud.resources
         monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", resources["SigningKeysSecret"].arn)
+        monkeypatch.setenv("VERIFICATION_KEYS_SECRET_ARN", resources["VerificationKeysSecret"].arn)
         monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", str(resources["NotificationsQueue"].url))
         monkeypatch.setenv("WEBHOOKS_QUEUE_URL", str(resources["WebhooksQueue"].url))
         monkeypatch.setenv("RATE_LIMIT_TABLE", resources["RateLimitTable"].name)

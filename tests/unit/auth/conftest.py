@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from veriflow.auth import keys, oidc, passwords
-from veriflow.auth.keyset import KeySet, new_entry, parse_keyset
+from veriflow.auth.keyset import (
+    KeySet,
+    VerificationKey,
+    new_entry,
+    parse_keyset,
+    parse_public_document,
+    public_document,
+)
 from veriflow.auth.settings import get_auth_settings
 
 
@@ -28,7 +35,8 @@ def _fresh_auth_caches() -> Iterator[None]:
 
 
 class FakeKeyStore:
-    """The signing-key secret in memory: what `keys` reads, and what a test rotates."""
+    """The signing-key secret and its published public half in memory: what `keys` reads, and
+    what a test rotates; `reads` counts reads of the published keys."""
 
     def __init__(self) -> None:
         entry = new_entry(datetime.now(UTC) - timedelta(days=1))
@@ -37,8 +45,12 @@ class FakeKeyStore:
         self.reads = 0
 
     def load(self, now: datetime) -> KeySet:
-        self.reads += 1
         return parse_keyset(self.document, str(self.version))
+
+    def published(self) -> tuple[VerificationKey, ...]:
+        """The public half, as the signers publish it (what verification reads)."""
+        self.reads += 1
+        return parse_public_document(public_document(parse_keyset(self.document, str(self.version))))
 
     def add_key(self, *, active: bool = True) -> str:
         entry = new_entry(datetime.now(UTC))
@@ -53,4 +65,5 @@ def key_store(monkeypatch: pytest.MonkeyPatch) -> FakeKeyStore:
     """Signing keys without Secrets Manager (the functional tests use moto for the real store)."""
     store = FakeKeyStore()
     monkeypatch.setattr(keys, "_load_or_bootstrap", store.load)
+    monkeypatch.setattr(keys, "_published_keys", store.published)
     return store

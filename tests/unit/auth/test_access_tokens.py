@@ -193,8 +193,9 @@ def test_an_rsa_key_posing_under_our_kid_is_refused(key_store: Any) -> None:
 
 
 def test_unknown_kid_rereads_the_keys_once_then_is_rate_limited(key_store: Any) -> None:
-    # GIVEN keys cached by this container, then a rotation elsewhere
-    issue_access_token("u", session_id="s", now=NOW)
+    # GIVEN verification keys cached by this container, then a rotation elsewhere
+    issued, _ = issue_access_token("u", session_id="s", now=NOW)
+    verify_access_token(issued, now=NOW)
     reads = key_store.reads
     new_kid = key_store.add_key()
     token = jwt.encode(good_claims(), keys.load_keys().get(keys.signing_key().kid).private_key,  # type: ignore[union-attr]
@@ -206,7 +207,8 @@ def test_unknown_kid_rereads_the_keys_once_then_is_rate_limited(key_store: Any) 
         verify_access_token(token, now=NOW)
     # THEN the keys were re-read once (an attacker's random kids cannot hammer Secrets Manager)
     assert key_store.reads == reads + 1
-    assert keys.load_keys().get(new_kid) is not None
+    assert keys.verification_key(new_kid, NOW) is not None
+    assert key_store.reads == reads + 1
 
 
 def test_a_naive_now_is_taken_as_utc(key_store: Any) -> None:
