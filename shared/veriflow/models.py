@@ -12,6 +12,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "veriflow.audit.models",
     "veriflow.notifications.models",
     "veriflow.webhooks.models",
+    "veriflow.outbox.models",
 )
 
 

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 from veriflow.access.authenticate import authenticate
 from veriflow.access.permissions import org_permissions
 from veriflow.access.principal import Principal
-from veriflow.core.db import get_session
+from veriflow.core.deps import SessionDep
 from veriflow.core.errors import Forbidden, NotFound, Unauthorized
 
 
 def current_principal(
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
     authorization: Annotated[str | None, Header()] = None,
     x_api_key: Annotated[str | None, Header()] = None,
 ) -> Principal:

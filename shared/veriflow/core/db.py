@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -148,13 +148,31 @@ def get_engine() -> Engine:
     return _engine
 
 
+# session.info key: callables run with the session once its transaction has committed.
+AFTER_COMMIT = "veriflow_after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[Session], None]) -> None:
+    """Run `callback(session)` once the session's transaction commits (never if it rolls back),
+    before `session_scope` returns: in a new transaction on the same connection, so it needs no
+    second connection from the pool."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """A session that commits on success and rolls back on error; then runs its `after_commit` work."""
     get_engine()
     assert _sessions is not None
-    with _sessions() as session, session.begin():
-        yield session
+    with _sessions() as session:
+        try:
+            with session.begin():
+                yield session
+        except BaseException:
+            session.info.pop(AFTER_COMMIT, None)
+            raise
+        for callback in session.info.pop(AFTER_COMMIT, []):
+            callback(session)
 
 
 def insert_ignoring_duplicates(
@@ -168,7 +186,9 @@ def insert_ignoring_duplicates(
 
 
 def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request, committed when the route returns."""
+    """FastAPI dependency: one session per request, committed when the route returns and before
+    the response is sent (`SessionDep` declares it with scope="function"), so a failed commit is a
+    500, never a 2xx for nothing stored."""
     with session_scope() as session:
         yield session
 

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from veriflow.core.db import get_session
 from veriflow.core.pagination import MAX_PAGE_SIZE
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs after the route returns but before the response is sent
+# (FastAPI's default, "request", would commit after the client already has its 2xx).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 # The query parameters of every cursor-paged list.
 PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 PageCursor = Annotated[str | None, Query(max_length=200)]

@@ -35,16 +35,16 @@ def release_due(now: datetime | None = None) -> int:
             .where(Delivery.status == "held", Delivery.release_at <= now, Delivery.user_id.is_not(None))
             .group_by(Delivery.user_id, Delivery.channel)
         ).all()
-    messages = [
-        NotificationMessage(
-            idempotency_key=f"digest:{user_id}:{channel}:{release_at:%Y%m%dT%H%M%SZ}",
-            recipients=Recipients(user_ids=[user_id]), category=Category.SYSTEM, template=DIGEST_TEMPLATE,
-            data={"until": release_at.isoformat()}, channels=[Channel(channel)], priority="critical",
-        )
-        for user_id, channel, release_at in due
-        if user_id is not None and release_at is not None
-    ]
-    enqueue_many(messages)
+        messages = [
+            NotificationMessage(
+                idempotency_key=f"digest:{user_id}:{channel}:{release_at:%Y%m%dT%H%M%SZ}",
+                recipients=Recipients(user_ids=[user_id]), category=Category.SYSTEM, template=DIGEST_TEMPLATE,
+                data={"until": release_at.isoformat()}, channels=[Channel(channel)], priority="critical",
+            )
+            for user_id, channel, release_at in due
+            if user_id is not None and release_at is not None
+        ]
+        enqueue_many(session, messages)
     return len(messages)
 
 

@@ -1,19 +1,17 @@
-"""How domains send notifications: one call, never a hand-built queue message."""
+"""How domains send notifications: one call, never a hand-built queue message. Messages go
+through the outbox: written in the caller's transaction, queued once it commits."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from veriflow.core.aws import client, queue_url, send_batch
 from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
+from veriflow.outbox import service as outbox
 
-
-def _queue_url() -> str:
-    return queue_url("NOTIFICATIONS_QUEUE_URL", "send notifications")
+QUEUE = "NOTIFICATIONS_QUEUE_URL"
 
 
 def _entry(message: NotificationMessage) -> dict[str, Any]:
@@ -26,22 +24,15 @@ def _entry(message: NotificationMessage) -> dict[str, Any]:
     }
 
 
-def enqueue(message: NotificationMessage) -> str:
-    """Puts `message` on the notifications queue; returns the SQS message id."""
-    sent = client("sqs").send_message(QueueUrl=_queue_url(), **_entry(message))
-    return str(sent["MessageId"])
-
-
-def enqueue_many(messages: Sequence[NotificationMessage]) -> None:
-    """Puts several messages on the queue, ten per request; raises if any was not accepted."""
-    if messages:
-        send_batch(_queue_url(), [_entry(message) for message in messages])
+def enqueue_many(session: Session, messages: Sequence[NotificationMessage]) -> None:
+    """Queues the messages once `session` commits, and never if it rolls back."""
+    outbox.add(session, QUEUE, [_entry(message) for message in messages])
 
 
 def enqueue_after_commit(session: Session, message: NotificationMessage) -> None:
-    """Sends `message` once `session` commits, and never if it rolls back: no email about a
+    """Queues `message` once `session` commits, and never if it rolls back: no email about a
     reset token that was not stored."""
-    event.listen(session, "after_commit", lambda _session: enqueue(message), once=True)
+    enqueue_many(session, [message])
 
 
 def email_after_commit(

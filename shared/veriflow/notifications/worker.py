@@ -106,9 +106,10 @@ def deliver(message: NotificationMessage, target: Target, channel: Channel, rend
             assert target.org_id is not None
             webhook_ids = webhooks.dispatch(session, org_id=target.org_id, event_type=message.template,
                                             data=message.data, idempotency_key=message.idempotency_key)
+            # Queued with the claim's own commit (the outbox), so it is handed over exactly once.
+            webhooks.enqueue_after_commit(session, webhook_ids)
     # The claim is committed: from here a crash leaves it `sending` until its lease ends.
     if channel is Channel.WEBHOOK:
-        webhooks.enqueue(webhook_ids)
         _record(claim.id, "sent", provider_message_id=f"{len(webhook_ids)} endpoint deliveries")
         return
     assert rendered is not None
@@ -175,14 +176,14 @@ def fan_out(message: NotificationMessage) -> None:
     batch = get_notification_settings().fanout_batch
     with session_scope() as session:
         user_ids = segment_batch(session, recipients.segment, recipients.after, batch)
-    follow: list[NotificationMessage] = []
-    if user_ids:
-        follow.append(message.model_copy(update={"recipients": Recipients(user_ids=user_ids)}))
-    if len(user_ids) == batch:
-        follow.append(message.model_copy(update={
-            "recipients": Recipients(segment=recipients.segment, after=user_ids[-1]),
-        }))
-    enqueue_many(follow)
+        follow: list[NotificationMessage] = []
+        if user_ids:
+            follow.append(message.model_copy(update={"recipients": Recipients(user_ids=user_ids)}))
+        if len(user_ids) == batch:
+            follow.append(message.model_copy(update={
+                "recipients": Recipients(segment=recipients.segment, after=user_ids[-1]),
+            }))
+        enqueue_many(session, follow)
     logger.info("broadcast step", extra={"idempotency_key": message.idempotency_key, "users": len(user_ids),
                                          "continues": len(user_ids) == batch})
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from veriflow.core.aws import queue_url, send_batch
 from veriflow.core.db import insert_ignoring_duplicates
 from veriflow.core.types import new_id, utcnow
+from veriflow.outbox import service as outbox
 from veriflow.webhooks.events import EVENT_TYPES
 from veriflow.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 
@@ -68,26 +68,10 @@ def dispatch_to(
     ).order_by(WebhookDelivery.id)))
 
 
-def _queue_url() -> str:
-    return queue_url("WEBHOOKS_QUEUE_URL", "send webhooks")
-
-
-def enqueue(delivery_ids: Sequence[uuid.UUID]) -> None:
-    """Puts each on the webhooks queue (send_message_batch by 10)."""
-    _send(delivery_ids, manual=False)
-
-
 def enqueue_after_commit(session: Session, delivery_ids: Sequence[uuid.UUID], *, manual: bool = False) -> None:
-    """Queues the deliveries once `session` commits (never if it rolls back); `manual`: one attempt each,
-    outside the retry schedule (a redelivery asked for by a person)."""
-    ids = list(delivery_ids)
-    if ids:
-        event.listen(session, "after_commit", lambda _session: _send(ids, manual=manual), once=True)
-
-
-def _send(delivery_ids: Sequence[uuid.UUID], *, manual: bool) -> None:
-    if delivery_ids:
-        send_batch(_queue_url(), [
-            {"MessageBody": DeliveryJob(delivery_id=delivery_id, manual=manual).model_dump_json()}
-            for delivery_id in delivery_ids
-        ])
+    """Queues the deliveries once `session` commits (never if it rolls back), through the outbox;
+    `manual`: one attempt each, outside the retry schedule (a redelivery asked for by a person)."""
+    outbox.add(session, "WEBHOOKS_QUEUE_URL", [
+        {"MessageBody": DeliveryJob(delivery_id=delivery_id, manual=manual).model_dump_json()}
+        for delivery_id in delivery_ids
+    ])

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from tests.conftest import TemplateResources
 from veriflow.access.limits import get_limit_settings
 from veriflow.auth import keys, passwords
 from veriflow.auth.flow_settings import get_flow_settings
@@ -26,7 +27,7 @@ from veriflow.core.types import utcnow
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.local.sqs import QueuePoller
-from veriflow.webhooks.dispatch import dispatch, enqueue
+from veriflow.webhooks.dispatch import dispatch, enqueue_after_commit
 from veriflow.webhooks.settings import get_webhook_settings
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -56,6 +57,12 @@ def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
         finally:
             cloud.close()
             _reset()
+
+
+@pytest.fixture
+def template_resources(local_cloud: LocalCloud) -> TemplateResources:
+    """The identity fixtures' template resources and principals: here the deployed cloud's."""
+    return TemplateResources(local_cloud.stack, local_cloud.principals)
 
 
 @pytest.fixture
@@ -265,11 +272,11 @@ class Hooks:
 
     def send(self, org: uuid.UUID, event_type: str = "certificate.issued", data: dict[str, Any] | None = None,
              key: str | None = None) -> list[uuid.UUID]:
-        """dispatch, commit, enqueue: what the notifications worker does."""
+        """dispatch and enqueue in one transaction: what the notifications worker does."""
         with session_scope() as session:
             ids = dispatch(session, org_id=org, event_type=event_type, data=data or {"certificate_id": "c-1"},
                            idempotency_key=key or uuid.uuid4().hex)
-        enqueue(ids)
+            enqueue_after_commit(session, ids)
         return ids
 
     def deliveries(self, endpoint: Endpoint) -> list[dict[str, Any]]:

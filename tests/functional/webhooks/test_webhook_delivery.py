@@ -15,7 +15,7 @@ from standardwebhooks.webhooks import Webhook
 
 from veriflow.core.db import session_scope
 from veriflow.webhooks.delivery import RETRY_DELAYS_S
-from veriflow.webhooks.dispatch import enqueue
+from veriflow.webhooks.dispatch import enqueue_after_commit
 from veriflow.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
@@ -124,7 +124,8 @@ def test_after_the_last_attempt_the_delivery_fails_and_its_message_is_deleted(ho
     assert delivery.last_error == "HTTP 503"
     assert worker.queued() == 0
     # AND a stray copy of its message does nothing
-    enqueue([delivery_id])
+    with session_scope() as session:
+        enqueue_after_commit(session, [delivery_id])
     assert worker.run() == 1
     assert len(receiver.requests) == 8
     assert worker.queued() == 0

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from veriflow.core.db import session_scope
-from veriflow.webhooks.dispatch import dispatch, enqueue
+from veriflow.webhooks.dispatch import dispatch, enqueue_after_commit
 from veriflow.webhooks.models import WebhookDelivery, WebhookMessage
 
 
@@ -77,10 +77,11 @@ def test_unknown_event_types_are_a_programming_error(hooks: Any, receiver: Any) 
         dispatch(session, org_id=endpoint.org, event_type="cake.baked", data={}, idempotency_key="k-1")
 
 
-def test_enqueue_puts_each_delivery_on_the_webhooks_queue(local_cloud: Any) -> None:
-    # GIVEN 23 delivery ids WHEN they are queued
+def test_enqueue_puts_each_delivery_on_the_webhooks_queue(hooks: Any, local_cloud: Any) -> None:
+    # GIVEN 23 delivery ids WHEN they are queued in a transaction that commits
     ids = [uuid.uuid4() for _ in range(23)]
-    enqueue(ids)
+    with session_scope() as session:
+        enqueue_after_commit(session, ids)
     # THEN the queue holds one message per delivery, the body the worker reads
     sqs = boto3.client("sqs")
     url = local_cloud.resources["WebhooksQueue"].url

@@ -1,0 +1,1 @@
+"""The transactional outbox: queue messages written with the transaction that causes them."""
