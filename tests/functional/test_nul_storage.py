@@ -45,7 +45,10 @@ def test_core_updates_and_many_row_inserts_are_refused(any_database: str) -> Non
             {"id": uuid.uuid4(), "email": f"{i}@people.example", "display_name": "x\x00" if i == 2 else "ok"}
             for i in range(4)
         ])
-    # THEN neither reached the table
+    # AND when the ORM flushes several new accounts in one batched INSERT
+    with pytest.raises(NulInText, match="display_name"), session_scope() as session:
+        session.add_all([_user(display_name="x\x00" if i == 3 else f"n{i}") for i in range(5)])
+    # THEN none of them reached the table
     assert _count_users() == 1
     with session_scope() as session:
         assert session.scalars(select(User.display_name)).one() == ""

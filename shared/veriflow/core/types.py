@@ -49,11 +49,13 @@ class NulInText(ValueError):
 
 
 def refuse_nul_parameters(
-    _connection: Any, _cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    _connection: Any, _cursor: Any, statement: str, parameters: Any, context: Any, _executemany: bool
 ) -> None:
     """Every statement, on every engine and dialect, before it is sent: text and JSON values with
     NUL are refused by name, so SQLite fails where PostgreSQL would, with a clear error."""
-    rows = parameters if executemany else [parameters]
+    # A list holds one row per execution (executemany); a tuple or dict is one statement's
+    # parameters, a batch of many VALUES rows flattened into it included (insertmanyvalues).
+    rows = parameters if isinstance(parameters, list) else [parameters]
     for row in rows or ():
         items = row.items() if isinstance(row, dict) else enumerate(row or ())
         for key, value in items:
@@ -69,8 +71,8 @@ def refuse_nul_parameters(
 def _bind_name(context: Any, key: int | str) -> str:
     compiled = getattr(context, "compiled", None)
     positions = getattr(compiled, "positiontup", None)
-    if isinstance(key, int) and positions and key < len(positions):
-        return str(positions[key])
+    if isinstance(key, int) and positions:
+        return str(positions[key % len(positions)])  # a batch of VALUES rows repeats the row's names
     return str(key)
 
 
