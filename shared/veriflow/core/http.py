@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 
 from veriflow.core.errors import envelope
 from veriflow.core.middleware import RequestContextMiddleware
+from veriflow.core.request_text import refuse_nul_text
 from veriflow.core.responses import install_error_handlers
-from veriflow.core.text import refuse_nul_text
 
 API_TITLE = "Veriflow API"
 API_VERSION = "1.0.0"

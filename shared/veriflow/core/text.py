@@ -1,8 +1,9 @@
-"""Text PostgreSQL can store: no NUL character (U+0000) in a request, refused before any route runs.
+"""Text PostgreSQL can store: none with the NUL character (U+0000), in text or in JSON.
 
-SQLite stores NUL in text, PostgreSQL refuses it (in text and in JSONB alike), so without this a
-request that works locally is a 500 in production. The database refuses it again on write
-(`veriflow.core.types`), for text that does not come from a request.
+SQLite stores NUL in text, PostgreSQL refuses it (in text and in JSONB alike), so a request that
+works locally would be a 500 in production. Requests are refused before any route runs
+(`veriflow.core.request_text`) and the database refuses it again on write (`veriflow.core.types`).
+Standard library only: every function imports this through its models.
 """
 
 from __future__ import annotations
@@ -10,10 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
-
-from fastapi import Request
-
-from veriflow.core.errors import ValidationFailed
 
 NUL = "\x00"
 NUL_RULE = "string_nul_character"
@@ -39,47 +36,6 @@ def nul_locations(value: Any, at: Location = ()) -> Iterator[Location]:
                     stack.append((child, (*loc, str(key))))
         elif isinstance(item, list | tuple):
             stack.extend((child, (*loc, str(index))) for index, child in reversed(list(enumerate(item))))
-
-
-def _is_json(request: Request) -> bool:
-    content_type = request.headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
-    return content_type == "application/json" or content_type.endswith("+json")
-
-
-async def _body_locations(request: Request) -> list[Location]:
-    body = await request.body()
-    # Only an escape (or a NUL byte: UTF-16 and UTF-32 JSON) can put NUL in decoded JSON text;
-    # the common body is searched once and never parsed twice.
-    if not body or not _is_json(request) or (b"\\u0000" not in body and b"\x00" not in body):
-        return []
-    try:
-        parsed = await request.json()  # the route's own parse, cached on the request
-    except ValueError:
-        return []  # routes with a body answer malformed_json themselves; the others ignore it
-    return list(nul_locations(parsed, ("body",)))
-
-
-async def refuse_nul_text(request: Request) -> None:
-    """App-wide dependency: 422 `validation_failed` when NUL is in the path, the query string,
-    a header or a JSON body; `details` name each location and the rule, never the value."""
-    found: list[Location] = []
-    for name, value in request.path_params.items():
-        if isinstance(value, str) and NUL in value:
-            found.append(("path", name))
-    for name, value in request.query_params.multi_items():
-        if NUL in name:
-            found.append(("query",))
-        elif NUL in value:
-            found.append(("query", name))
-    for raw_name, raw_value in request.headers.raw:
-        if b"\x00" in raw_name:
-            found.append(("header",))
-        elif b"\x00" in raw_value:
-            found.append(("header", raw_name.decode("latin-1")))
-    found += await _body_locations(request)
-    if found:
-        details = [{"loc": list(loc), "msg": NUL_MESSAGE, "type": NUL_RULE} for loc in dict.fromkeys(found)]
-        raise ValidationFailed("The request is invalid.", details=details)
 
 
 def contains_nul_escape(serialised: str) -> bool:

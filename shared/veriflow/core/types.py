@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,7 +58,7 @@ def refuse_nul_parameters(
     # parameters, a batch of many VALUES rows flattened into it included (insertmanyvalues).
     rows = parameters if isinstance(parameters, list) else [parameters]
     for row in rows or ():
-        items = row.items() if isinstance(row, dict) else enumerate(row or ())
+        items = row.items() if isinstance(row, Mapping) else enumerate(row or ())
         for key, value in items:
             if not isinstance(value, str):
                 continue
