@@ -103,6 +103,7 @@ template-check: venv template-lint sam-build ## validate, lint and build templat
 	$(PY) scripts/check_asl_substitutions.py
 	$(PY) scripts/check_handlers.py
 	$(PY) scripts/check_function_sizes.py --build-dir $(BUILD)
+	$(PY) scripts/check_layer_contents.py --build-dir $(BUILD)
 
 template-lint: venv-sam ## sam validate --lint and cfn-lint
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM) validate --lint --template-file template.yaml
@@ -112,10 +113,13 @@ template-lint: venv-sam ## sam validate --lint and cfn-lint
 # bytecode once: sam build ships none and Lambda's code directories are read-only, so without it
 # every cold start compiles our code and the layers again (bench/cold_start.py measures it).
 # unchecked-hash: the .pyc stays valid whatever mtimes the deployment zip gives the sources.
+# SAM's python builder copies all of shared/ and cannot leave files out: the local cloud and the
+# command line (development machines only) are pruned from the built layer before compiling.
 .PHONY: sam-build build
 sam-build: venv-sam ## sam build (arm64 wheels from PyPI, no container), with precompiled bytecode
 	@py='$(PYTHON313)'; test -n "$$py" || { echo "make: no Python 3.13" >&2; exit 1; }; \
 	set -x; PATH="$$(dirname "$$py"):$$PATH" $(SAM) build --parallel --template-file template.yaml --build-dir $(BUILD); \
+	"$$py" scripts/check_layer_contents.py --build-dir $(BUILD) --prune; \
 	"$$py" -m compileall -q -j 0 --invalidation-mode unchecked-hash $(BUILD)
 build: sam-build ## what `sam deploy` ships: .aws-sam/build
 

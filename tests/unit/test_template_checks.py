@@ -253,3 +253,93 @@ class TestFunctionSizes:
         # THEN it fails and says to build first
         assert result.returncode == 1
         assert "sam-build" in result.stderr
+
+
+class TestLayerContents:
+    SHIPPED = {
+        "veriflow/__init__.py": "",
+        "veriflow/core/__init__.py": "",
+        "veriflow/core/http.py": "from veriflow.core import errors\nfrom . import errors as again\n",
+        "veriflow/users/service.py": "def later():\n    from veriflow.core.http import create_app\n",
+    }
+
+    def layer(self, root: Path, files: dict[str, str]) -> Path:
+        for relative, text in files.items():
+            write(root / ".aws-sam/build/SharedLayer/python" / relative, text)
+        return root / ".aws-sam/build/SharedLayer/python"
+
+    def test_passes_for_a_layer_of_shipped_modules(self, tmp_path: Path) -> None:
+        # GIVEN a built layer of shipped modules only (absolute, relative and in-function imports)
+        self.layer(tmp_path, self.SHIPPED)
+
+        # WHEN the check runs
+        result = run_check("check_layer_contents.py", "--root", str(tmp_path))
+
+        # THEN it passes
+        assert result.returncode == 0, result.stderr
+        assert "layer contents: passed" in result.stdout
+
+    @pytest.mark.parametrize(
+        ("extra", "shipped"),
+        [
+            ({"veriflow/local/__init__.py": ""}, "veriflow/local"),
+            ({"veriflow/local/cloud.py": "import moto\n"}, "veriflow/local"),
+            ({"veriflow/cli.py": "def main(): ...\n"}, "veriflow/cli.py"),
+            ({"veriflow/__pycache__/cli.cpython-313.pyc": ""}, "veriflow/__pycache__/cli.cpython-313.pyc"),
+        ],
+        ids=["local-package", "local-module", "cli", "cli-bytecode"],
+    )
+    def test_fails_when_development_code_ships(self, tmp_path: Path, extra: dict[str, str], shipped: str) -> None:
+        # GIVEN a built layer that still holds the local cloud or the command line
+        self.layer(tmp_path, {**self.SHIPPED, **extra})
+
+        # WHEN the check runs
+        result = run_check("check_layer_contents.py", "--root", str(tmp_path))
+
+        # THEN it fails and names what ships
+        assert result.returncode == 1
+        assert f"SharedLayer ships {shipped} (development only)" in result.stderr
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "from veriflow.local.template import parse_template\n",
+            "import veriflow.cli\n",
+            "def later():\n    from veriflow import local\n",
+            "from .. import cli\n",
+        ],
+        ids=["from-local", "import-cli", "in-function", "relative"],
+    )
+    def test_fails_when_a_shipped_module_imports_development_code(self, tmp_path: Path, source: str) -> None:
+        # GIVEN a shipped module importing a module that does not ship
+        self.layer(tmp_path, {**self.SHIPPED, "veriflow/core/bad.py": source})
+
+        # WHEN the check runs
+        result = run_check("check_layer_contents.py", "--root", str(tmp_path))
+
+        # THEN it fails and names the file and line
+        assert result.returncode == 1
+        assert "veriflow/core/bad.py:" in result.stderr
+        assert "which does not ship" in result.stderr
+
+    def test_prune_removes_development_code_and_keeps_the_rest(self, tmp_path: Path) -> None:
+        # GIVEN a layer as SAM builds it from shared/: everything, the local cloud and the CLI included
+        package = self.layer(tmp_path, {**self.SHIPPED, "veriflow/local/cloud.py": "", "veriflow/cli.py": ""})
+
+        # WHEN the check runs with --prune (what `make sam-build` does)
+        result = run_check("check_layer_contents.py", "--root", str(tmp_path), "--prune")
+
+        # THEN the development code is gone, the shipped modules stay, and the check passes
+        assert result.returncode == 0, result.stderr
+        assert not (package / "veriflow/local").exists()
+        assert not (package / "veriflow/cli.py").exists()
+        assert sorted(p.relative_to(package).as_posix() for p in package.rglob("*.py")) == sorted(self.SHIPPED)
+
+    def test_fails_without_build_output(self, tmp_path: Path) -> None:
+        # GIVEN a project that was never built
+        # WHEN the check runs
+        result = run_check("check_layer_contents.py", "--root", str(tmp_path))
+
+        # THEN it fails and says to build first
+        assert result.returncode == 1
+        assert "sam-build" in result.stderr

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from veriflow.core.errors import envelope
 from veriflow.core.middleware import RequestContextMiddleware
+from veriflow.core.request_text import refuse_nul_text
 from veriflow.core.responses import install_error_handlers
 
 API_TITLE = "Veriflow API"
@@ -49,6 +50,8 @@ def create_app(*routers: APIRouter) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
+        # Before every route's own dependencies: NUL reaches neither a query nor a row.
+        dependencies=[Depends(refuse_nul_text)],
         responses={"default": {"description": "Error", "content": {"application/json": {"schema": _ERROR_SCHEMA}}}},
     )
     for router in routers:

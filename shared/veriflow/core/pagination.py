@@ -6,7 +6,7 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Select, or_
@@ -29,11 +29,18 @@ def encode_cursor(at: datetime, row_id: uuid.UUID) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (time, id) a cursor holds; 400 for anything `encode_cursor` would not have written,
+    a time without an offset included (the columns hold aware UTC and refuse naive values)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         at, row_id = json.loads(raw)
-        return datetime.fromisoformat(at), uuid.UUID(row_id)
-    except (ValueError, TypeError) as exc:
+        if not isinstance(at, str) or not isinstance(row_id, str):
+            raise TypeError("cursor parts are not strings")
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("naive cursor time")
+        return moment.astimezone(UTC), uuid.UUID(row_id)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise BadRequest("The cursor is not one this API gave out.", details={"cursor": "invalid"}) from exc
 
 

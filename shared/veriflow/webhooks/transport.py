@@ -47,7 +47,9 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, allow_localhost: 
             raw = response.read(EXCERPT_BYTES, decode_content=False)
         finally:
             response.close()
-        return Outcome(response.status, raw.decode("utf-8", "replace"), None, _ms(started))
+        # The receiver's bytes are shown, not trusted: NUL (which text columns refuse) shows as U+FFFD.
+        excerpt = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+        return Outcome(response.status, excerpt, None, _ms(started))
     except HTTPError as exc:
         return Outcome(None, None, f"{type(exc).__name__}: {exc}"[:500], _ms(started))
     finally:

@@ -144,9 +144,11 @@ class Received:
 
 @dataclass
 class Receiver:
-    """An HTTP server on 127.0.0.1 answering each POST with the next scripted (status, headers), then 200."""
+    """An HTTP server on 127.0.0.1 answering each POST with the next scripted (status, headers), then 200;
+    every answer's body is `body`."""
 
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    body: bytes = b"ok"
     requests: list[Received] = field(default_factory=list)
     connections: int = 0
     url: str = ""
@@ -165,9 +167,9 @@ def _serve(receiver: Receiver) -> ThreadingHTTPServer:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("content-length", "2")
+            self.send_header("content-length", str(len(receiver.body)))
             self.end_headers()
-            self.wfile.write(b"ok")
+            self.wfile.write(receiver.body)
 
         def log_message(self, *_: Any) -> None:
             return None

@@ -58,6 +58,21 @@ def test_a_delivery_is_one_signed_post_that_independent_verifiers_accept(hooks: 
     assert worker.queued() == 0
 
 
+def test_a_receiver_answering_nul_bytes_is_logged_with_them_replaced(hooks: Any, worker: Any,
+                                                                     receiver: Any) -> None:
+    # GIVEN a receiver whose answer holds NUL bytes (which PostgreSQL cannot store as text)
+    endpoint = hooks.endpoint(receiver.url)
+    receiver.body = b"ok\x00\x00done"
+    # WHEN the event is delivered
+    [delivery_id] = hooks.send(endpoint.org)
+    assert worker.run() == 1
+    # THEN the delivery succeeded and its log keeps the answer with each NUL shown as U+FFFD
+    assert _delivery(delivery_id).status == "succeeded"
+    [logged] = hooks.deliveries(endpoint)
+    assert [a["response_excerpt"] for a in logged["attempts"]] == ["ok\ufffd\ufffddone"]
+    assert worker.queued() == 0
+
+
 def test_failures_are_retried_on_schedule_with_the_same_webhook_id(hooks: Any, worker: Any, receiver: Any,
                                                                     clock: Any) -> None:
     # GIVEN a receiver that fails twice, then succeeds
