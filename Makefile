@@ -87,6 +87,10 @@ dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops 
 test: venv ## the whole suite: unit, functional, integration, e2e
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
+.PHONY: test-aws
+test-aws: venv ## check a deployed stack: VERIFLOW_STACK_NAME=veriflow-dev (or VERIFLOW_API_URL=https://...)
+	$(PY) -m pytest tests/aws $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: venv ## ruff and mypy
 	$(VENV)/bin/ruff check .
