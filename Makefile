@@ -10,6 +10,7 @@ MAKEFLAGS += --no-builtin-rules
 
 VENV     := .venv
 VENV_SAM := .venv-sam
+VENV_CHECKOV := .venv-checkov
 PY       := $(VENV)/bin/python
 SAM      := $(VENV_SAM)/bin/sam
 BUILD    := .aws-sam/build
@@ -49,6 +50,9 @@ $(VENV)/pyvenv.cfg: FORCE
 $(VENV_SAM)/pyvenv.cfg: FORCE
 	$(call ensure-venv,$(VENV_SAM))
 
+$(VENV_CHECKOV)/pyvenv.cfg: FORCE
+	$(call ensure-venv,$(VENV_CHECKOV))
+
 # The test environment: the deps layer's pins plus the tools, then our package editable.
 $(VENV)/.installed: $(VENV)/pyvenv.cfg layers/deps/requirements.txt requirements/dev.txt pyproject.toml
 	$(VENV)/bin/pip install -q -r layers/deps/requirements.txt -r requirements/dev.txt
@@ -60,9 +64,15 @@ $(VENV_SAM)/.installed: $(VENV_SAM)/pyvenv.cfg requirements/sam.txt
 	$(VENV_SAM)/bin/pip install -q -r requirements/sam.txt
 	@touch $@
 
-.PHONY: venv venv-sam
+# checkov apart too: its pins clash with both of the others.
+$(VENV_CHECKOV)/.installed: $(VENV_CHECKOV)/pyvenv.cfg requirements/checkov.txt
+	$(VENV_CHECKOV)/bin/pip install -q -r requirements/checkov.txt
+	@touch $@
+
+.PHONY: venv venv-sam venv-checkov
 venv: $(VENV)/.installed ## build or refresh .venv (runs by itself when needed)
 venv-sam: $(VENV_SAM)/.installed ## build or refresh .venv-sam (SAM CLI, cfn-lint)
+venv-checkov: $(VENV_CHECKOV)/.installed ## build or refresh .venv-checkov (checkov)
 
 # ---------------------------------------------------------------------------------------------
 # Everyday
@@ -76,6 +86,10 @@ dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops 
 .PHONY: test
 test: venv ## the whole suite: unit, functional, integration, e2e
 	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+.PHONY: test-aws
+test-aws: venv ## check a deployed stack: VERIFLOW_STACK_NAME=veriflow-dev (or VERIFLOW_API_URL=https://...)
+	$(PY) -m pytest tests/aws $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: venv ## ruff and mypy
@@ -98,8 +112,8 @@ lock: ## re-resolve requirements/*.in into the pinned files
 # ---------------------------------------------------------------------------------------------
 # Template checks (CI runs them): lint, build for arm64 without Docker, then check the build
 # ---------------------------------------------------------------------------------------------
-.PHONY: template-check template-lint
-template-check: venv template-lint sam-build ## validate, lint and build template.yaml, then check the build
+.PHONY: template-check template-lint checkov
+template-check: venv template-lint checkov sam-build ## validate, lint, scan and build template.yaml, then check the build
 	$(PY) scripts/check_asl_substitutions.py
 	$(PY) scripts/check_handlers.py
 	$(PY) scripts/check_function_sizes.py --build-dir $(BUILD)
@@ -108,6 +122,13 @@ template-check: venv template-lint sam-build ## validate, lint and build templat
 template-lint: venv-sam ## sam validate --lint and cfn-lint
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-eu-west-1} $(SAM) validate --lint --template-file template.yaml
 	$(VENV_SAM)/bin/cfn-lint template.yaml
+
+# The template as CloudFormation receives it (SAM's generated roles and policies included), scanned
+# offline; every skipped check is listed, with its reason, in .checkov.yaml.
+checkov: venv venv-checkov ## checkov security scan of the translated template (skips: .checkov.yaml)
+	@mkdir -p .aws-sam/checkov
+	$(PY) scripts/translate_template.py template.yaml > .aws-sam/checkov/template.json
+	$(VENV_CHECKOV)/bin/checkov --config-file .checkov.yaml
 
 # sam build finds python3.13 on PATH: put the project's interpreter first. Then compile the
 # bytecode once: sam build ships none and Lambda's code directories are read-only, so without it
@@ -126,7 +147,7 @@ build: sam-build ## what `sam deploy` ships: .aws-sam/build
 .PHONY: clean distclean
 clean: ## remove build output and caches (keeps the virtual environments)
 	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache build shared/*.egg-info
-	find . -path ./$(VENV) -prune -o -path ./$(VENV_SAM) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -path ./$(VENV_SAM) -prune -o -path ./$(VENV_CHECKOV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
-distclean: clean ## clean, and remove .venv and .venv-sam too
-	rm -rf $(VENV) $(VENV_SAM)
+distclean: clean ## clean, and remove .venv, .venv-sam and .venv-checkov too
+	rm -rf $(VENV) $(VENV_SAM) $(VENV_CHECKOV)

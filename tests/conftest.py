@@ -67,7 +67,8 @@ def reset_caches() -> None:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Every test starts from the local defaults, with its own SQLite file and no real AWS."""
-    for name in ("DATABASE_URL", "DATABASE_SECRET_ARN", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+    for name in ("DATABASE_URL", "DATABASE_SECRET_ARN", "DATABASE_HOST", "DATABASE_CA_BUNDLE", "AWS_ENDPOINT_URL",
+                 "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in BASE_ENV.items():
         monkeypatch.setenv(name, value)
@@ -347,6 +348,8 @@ def postgres_database(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     monkeypatch.setenv("DATABASE_URL", url)
+    # Tests race threads as if they were several Lambda containers: a connection each.
+    monkeypatch.setenv("DB_POOL_SIZE", "5")
     reset_caches()
     yield url
     reset_engine()

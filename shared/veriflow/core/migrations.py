@@ -39,10 +39,15 @@ def upgrade(url: str | None = None, revision: str = "head") -> None:
 
 def current_revision(url: str | None = None) -> str | None:
     from alembic.runtime.migration import MigrationContext
-    from sqlalchemy import create_engine
 
-    from veriflow.core.db import get_engine
+    from veriflow.core.db import get_engine, make_engine
+    from veriflow.core.settings import get_settings
 
-    engine = create_engine(url) if url else get_engine()
-    with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+    # make_engine, not a bare create_engine: the same verified TLS as every other connection.
+    engine = make_engine(url, get_settings()) if url else get_engine()
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        if url:
+            engine.dispose()

@@ -36,8 +36,10 @@ class Settings(BaseSettings):
     stage: Stage = "local"
     database_url: SecretStr | None = None
     database_secret_arn: str | None = None
+    database_host: str | None = None
+    database_ca_bundle: Path | None = None
     sqlite_path: Path = DEFAULT_SQLITE_PATH
-    db_pool_size: int = Field(default=2, ge=1, le=20)
+    db_pool_size: int = Field(default=1, ge=1, le=20)
     db_echo: bool = False
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
@@ -49,7 +51,7 @@ class Settings(BaseSettings):
     def _empty_url_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("database_secret_arn", "aws_endpoint_url", mode="before")
+    @field_validator("database_secret_arn", "database_host", "database_ca_bundle", "aws_endpoint_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

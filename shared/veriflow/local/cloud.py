@@ -24,7 +24,7 @@ from veriflow.local.template import load_template
 
 # Every function runs as STAGE=local, on DATABASE_URL or the local SQLite file (DESIGN §5): the
 # template's database secret does not exist here.
-LOCAL_ENV: dict[str, str] = {"STAGE": "local", "DATABASE_SECRET_ARN": ""}
+LOCAL_ENV: dict[str, str] = {"STAGE": "local", "DATABASE_SECRET_ARN": "", "DATABASE_HOST": ""}
 
 
 class FunctionFailed(LocalCloudError):

@@ -28,11 +28,11 @@ from veriflow.local.errors import LocalCloudError
 from veriflow.local.moto_hooks import MOTO_CONFIG, check_moto_internals
 from veriflow.local.stack import DEFAULT_ACCOUNT_ID
 
-# Values for parameters the real template requires but that mean nothing locally; applied only
-# to parameters the template declares and the caller did not set.
-DEV_PARAMETERS: dict[str, str] = {
-    "DatabaseSecretArn": "arn:aws:secretsmanager:{region}:{account}:secret:veriflow-local-database",
-}
+# Values for parameters a template requires but that mean nothing locally; applied only to
+# parameters the template declares without a default and the caller did not set. The real template
+# needs none: it runs locally in its default (empty-account) configuration, whose network and
+# database resources the local cloud does not create.
+DEV_PARAMETERS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,17 @@ def physical_resource(
         case "AWS::Lambda::LayerVersion":
             arn = f"{arn_prefix.format('lambda')}:layer:{name}:1"
             return res(arn, arn)
+        # Not created locally (functions run on DATABASE_URL or SQLite): names under `.invalid`,
+        # which never resolves, so nothing can connect to them by mistake.
+        case "AWS::RDS::DBCluster":
+            cluster = name.lower()
+            return res(f"{arn_prefix.format('rds')}:cluster:{cluster}", cluster,
+                       **{"Endpoint.Address": f"{cluster}.cluster.rds.invalid", "Endpoint.Port": "5432",
+                          "ReadEndpoint.Address": f"{cluster}.cluster-ro.rds.invalid",
+                          "MasterUserSecret.SecretArn": f"{arn_prefix.format('secretsmanager')}:secret:rds!{cluster}"})
+        case "AWS::RDS::DBProxy":
+            proxy = name.lower()
+            return res(f"{arn_prefix.format('rds')}:db-proxy:{proxy}", proxy, Endpoint=f"{proxy}.proxy.rds.invalid")
     service = resource_type.split("::")[1].lower() if resource_type.count("::") == 2 else "local"
     arn = f"{arn_prefix.format(service)}:{name}"
     return res(arn, name)

@@ -103,4 +103,8 @@ class Stack:
         return self.physical(logical_id).ref
 
     def _get_att(self, logical_id: str, attribute: str) -> str:
+        resource = self._resource(logical_id)
+        if resource["Type"] == "AWS::SSM::Parameter" and attribute == "Value":
+            # A parameter's value is what the template puts in it (the local cloud creates none).
+            return str(self.resolver.resolve(resource.get("Properties", {}).get("Value")))
         return self.physical(logical_id).get_att(attribute)

@@ -102,10 +102,77 @@ def test_bad_parameters_are_refused(fixture_template: Path, parameters: dict[str
         Stack(load_template(fixture_template), parameters=parameters)
 
 
-def test_missing_parameter_without_default_is_named(repo_template: Path) -> None:
-    # WHEN a parameter without default gets no value, THEN the error names it
-    with pytest.raises(TemplateError, match="DatabaseSecretArn has no default"):
-        Stack(load_template(repo_template))
+def test_missing_parameter_without_default_is_named(tmp_path: Path) -> None:
+    # GIVEN a template with a parameter that has no default
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Parameters:\n  Needed:\n    Type: String\n"
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref Needed\n"
+    )
+
+    # WHEN it gets no value, THEN the error names it
+    with pytest.raises(TemplateError, match="Needed has no default"):
+        Stack(load_template(template))
+
+
+def test_repo_template_needs_no_parameter(repo_template: Path) -> None:
+    # GIVEN the real template and no parameters (an empty account's first `sam deploy`)
+    stack = Stack(load_template(repo_template))
+
+    # WHEN it is resolved, THEN it creates its network, database and proxy
+    created = {resource["Type"] for resource in stack.resources().values()}
+    assert {"AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::RDS::DBCluster", "AWS::RDS::DBProxy"} <= created
+    assert "AWS::EC2::Instance" not in created
+
+
+def _database_settings(stack: Stack) -> tuple[set[str], set[str]]:
+    """The DATABASE_SECRET_ARN and DATABASE_HOST values the functions get, each as a set."""
+    environments = [
+        stack.properties(lid)["Environment"]["Variables"] for lid in stack.resources("AWS::Lambda::Function")
+    ]
+    return {env["DATABASE_SECRET_ARN"] for env in environments}, {env["DATABASE_HOST"] for env in environments}
+
+
+def _secrets_readable_by(stack: Stack, function_id: str) -> set[str]:
+    role = stack.properties(function_id)["Role"]
+    role_id = next(lid for lid in stack.resources("AWS::IAM::Role") if stack.physical(lid).arn == role)
+    readable: set[str] = set()
+    for policy in stack.properties(role_id).get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = statement.get("Action", [])
+            if "secretsmanager:GetSecretValue" in ([actions] if isinstance(actions, str) else actions):
+                resources = statement["Resource"]
+                readable.update([resources] if isinstance(resources, str) else resources)
+    return readable
+
+
+@pytest.mark.parametrize(("parameters", "secret", "host"), [
+    # The default: the cluster's RDS-managed secret, the proxy's endpoint.
+    ({}, "secret:rds!", ".proxy.rds.invalid"),
+    # Proxy off (the paused configuration): the cluster's writer endpoint.
+    ({"EnableRdsProxy": "false", "DatabaseMinCapacity": "0"}, "secret:rds!", ".cluster.rds.invalid"),
+    # A database brought along: its secret, and the host it names unless DatabaseHost says otherwise.
+    ({"DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:own-db"}, "secret:own-db", ""),
+    ({"DatabaseSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:own-db",
+      "DatabaseHost": "own-proxy.example"}, "secret:own-db", "own-proxy.example"),
+])
+def test_every_function_reads_the_one_database_secret_it_is_allowed_to(
+    repo_template: Path, parameters: dict[str, str], secret: str, host: str
+) -> None:
+    # GIVEN the real template in one of its database configurations
+    stack = Stack(load_template(repo_template, parameters=parameters), parameters=parameters)
+
+    # WHEN the functions' database settings are resolved
+    secrets, hosts = _database_settings(stack)
+
+    # THEN all functions share one secret and one host, of the configuration's kind
+    (resolved_secret,) = secrets
+    assert secret in resolved_secret
+    (resolved_host,) = hosts
+    assert resolved_host.endswith(host) if host.startswith(".") else resolved_host == host
+    # AND each function that has the secret may read exactly that secret
+    for function_id in stack.resources("AWS::Lambda::Function"):
+        assert secrets <= _secrets_readable_by(stack, function_id), function_id
 
 
 def test_sub_escapes_and_attribute_references() -> None:
