@@ -179,7 +179,7 @@ def test_an_unmapped_operation_is_a_local_cloud_error_not_an_allow(aws: None) ->
     anything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
     # WHEN a function calls an operation the local cloud has no IAM mapping for
     # THEN it fails loudly, naming the operation to map, rather than passing unchecked
-    with iam.acting_as(principal(anything)), pytest.raises(iam.UnmappedOperation, match="sqs.CreateQueue"):
+    with iam.acting_as(principal(anything)), pytest.raises(iam.UnmappedOperation, match=r"sqs\.CreateQueue"):
         boto3.client("sqs").create_queue(QueueName="new")
 
 
@@ -196,7 +196,7 @@ def test_threads_a_handler_starts_act_as_its_function(aws: None) -> None:
     from veriflow.local import environ
 
     values = _sqs()
-    with environ.overlay({"AWS_LAMBDA_FUNCTION_NAME": "t"}), iam.acting_as(principal()):
-        # WHEN a thread it starts makes the call THEN the thread is that function too
-        with ThreadPoolExecutor(1) as pool, pytest.raises(ClientError):
-            pool.submit(CASES["sqs"].call, values).result()
+    # WHEN a thread it starts makes the call THEN the thread is that function too
+    with (environ.overlay({"AWS_LAMBDA_FUNCTION_NAME": "t"}), iam.acting_as(principal()),
+          ThreadPoolExecutor(1) as pool, pytest.raises(ClientError)):
+        pool.submit(CASES["sqs"].call, values).result()
