@@ -200,3 +200,33 @@ def test_threads_a_handler_starts_act_as_its_function(aws: None) -> None:
     with (environ.overlay({"AWS_LAMBDA_FUNCTION_NAME": "t"}), iam.acting_as(principal()),
           ThreadPoolExecutor(1) as pool, pytest.raises(ClientError)):
         pool.submit(CASES["sqs"].call, values).result()
+
+
+def test_a_denied_call_in_a_queue_worker_returns_its_message_and_names_the_permission(
+    tmp_path: Any, fixture_template: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN the test template with the queue worker's table grant taken away
+    import shutil
+
+    from veriflow.local import LocalCloud
+
+    copy = tmp_path / "stack"
+    shutil.copytree(fixture_template.parent, copy)
+    text = (copy / "template.yaml").read_text()
+    granted = "Action: [dynamodb:UpdateItem]\n              Resource: !GetAtt CallsTable.Arn"
+    assert text.count(granted) == 2  # the queue worker's, then the flaky layer's
+    (copy / "template.yaml").write_text(text.replace(granted, granted.replace("UpdateItem", "GetItem"), 1))
+    with mock_aws(config=MOTO_CONFIG), LocalCloud(copy / "template.yaml") as cloud:  # type: ignore[arg-type]
+        sqs = boto3.client("sqs", region_name=REGION)
+        queue, dlq = cloud.resources["WorkQueue"].url, cloud.resources["WorkDeadLetterQueue"].url
+        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"id": 1, "ok": True}))
+        # WHEN the worker receives it (as often as the queue allows, then its dead-letter queue)
+        with caplog.at_level("WARNING", logger="veriflow-local"):
+            cloud.drain_queues()
+        # THEN the message was not lost: it went back to the queue each time and now waits in the DLQ
+        dead = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
+        assert [json.loads(m["Body"])["id"] for m in dead] == [1]
+        # AND the log names the function and the permission it lacks, on the resource
+        table = cloud.resources["CallsTable"].arn
+        assert any("IAM: WorkerFunction may not dynamodb:UpdateItem on " + table in r.getMessage()
+                   for r in caplog.records)
