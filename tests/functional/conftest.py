@@ -10,12 +10,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
 import boto3
 import pytest
+from moto import mock_aws
 from sqlalchemy import event, select
 
 from veriflow.access.authenticate import API_KEY_PREFIX
@@ -26,10 +28,13 @@ from veriflow.auth.models import Session as AuthSession
 from veriflow.auth.opaque import new_token
 from veriflow.core.db import get_engine, session_scope
 from veriflow.core.types import utcnow
-from veriflow.local import iam
+from veriflow.local import MOTO_CONFIG, LocalCloud, iam
+from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.local.runtime import handler_event_loop
 from veriflow.orgs.models import ApiKey, Membership, Organization
 from veriflow.users.models import User, UserRole
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -226,3 +231,14 @@ def _counting() -> Iterator[list[str]]:
 def count_queries() -> Callable[[], Any]:
     """`with count_queries() as statements:` records every SQL statement the engine runs."""
     return _counting
+
+
+@pytest.fixture(scope="module")
+def template_cloud() -> Iterator[LocalCloud]:
+    """template.yaml deployed in moto once per module, for tests that read it rather than run it."""
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        local = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
+        try:
+            yield local
+        finally:
+            local.close()

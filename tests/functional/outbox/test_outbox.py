@@ -89,9 +89,13 @@ def test_a_sent_message_leaves_nothing_in_the_outbox(api: Any, identity: Any, cl
 
 def test_a_rolled_back_transaction_queues_nothing(cloud: Any) -> None:
     # GIVEN a transaction that queues a message and then fails
-    with pytest.raises(RuntimeError), session_scope() as session:
-        outbox.add(session, "NOTIFICATIONS_QUEUE_URL", [{"MessageBody": "{}"}])
-        raise RuntimeError("later work failed")
+    def work() -> None:
+        with session_scope() as session:
+            outbox.add(session, "NOTIFICATIONS_QUEUE_URL", [{"MessageBody": "{}"}])
+            raise RuntimeError("later work failed")
+
+    with pytest.raises(RuntimeError):
+        work()
     # THEN nothing was stored or sent
     assert _outbox_rows() == 0
     assert cloud.messages() == []
