@@ -116,6 +116,10 @@ CASES = {
     "sns": Case("sns", "sns:GetTopicAttributes", _topic,
                 lambda v: boto3.client("sns").get_topic_attributes(TopicArn=v["arn"]),
                 lambda v: v["arn"], lambda v: v["arn"] + "-other", "AuthorizationError"),
+    # A text to a phone number has no ARN: AWS checks it against "*" (a topic grant does not cover it).
+    "sns-sms": Case("sns", "sns:Publish", dict,
+                    lambda v: boto3.client("sns").publish(PhoneNumber="+33612345678", Message="Your code: 123456"),
+                    lambda v: "*", lambda v: f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts", "AuthorizationError"),
     "s3": Case("s3", "s3:ListBucket", _bucket, lambda v: boto3.client("s3").head_bucket(Bucket="uploads"),
                lambda v: "arn:aws:s3:::uploads", lambda v: "arn:aws:s3:::uploads-other", "AccessDenied"),
     "stepfunctions": Case("stepfunctions", "states:DescribeStateMachine", _state_machine,
