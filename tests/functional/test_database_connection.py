@@ -168,3 +168,25 @@ def test_a_secret_without_host_needs_database_host() -> None:
         # WHEN the URL is built, THEN the error names the setting
         with pytest.raises(SettingsError, match="DATABASE_HOST"):
             db.database_url(Settings(stage="dev", database_secret_arn=arn))
+
+
+def test_a_database_that_does_not_answer_is_a_503_with_retry_after() -> None:
+    # GIVEN a PostgreSQL address that accepts TCP but never answers (as a resuming Aurora holds it)
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        settings = Settings(database_url=f"postgresql://u:pw@127.0.0.1:{port}/veriflow", db_timeout_s=0.5)
+        engine = db.make_engine(db.database_url(settings), settings)
+
+        # WHEN a request needs a connection, THEN it gets the 503 error, before the function times out
+        with pytest.raises(db.DatabaseUnavailable) as unavailable:
+            engine.connect()
+    assert unavailable.value.status == 503
+    assert unavailable.value.headers == {"Retry-After": "15"}
+
+
+def test_pool_size_zero_keeps_no_connection_between_requests() -> None:
+    # GIVEN DB_POOL_SIZE=0 (what the template sets when Aurora may pause)
+    settings = Settings(stage="dev", database_url="postgresql://u:a-real-password@db.internal/veriflow",
+                        db_pool_size=0)
+    # WHEN the engine is made, THEN it pools nothing: an idle container holds no connection open
+    assert type(db.make_engine(db.database_url(settings), settings).pool).__name__ == "NullPool"

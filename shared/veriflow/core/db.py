@@ -15,8 +15,10 @@ from sqlalchemy import DateTime, Engine, Insert, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from veriflow.core.errors import ServiceUnavailable
 from veriflow.core.settings import Settings, SettingsError, get_settings
 
 # Aurora's RDS root certificates and the Amazon roots of RDS Proxy's (see the file's header).
@@ -136,7 +138,7 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
 
 def connect_args(settings: Settings) -> dict[str, Any]:
     """pg8000's arguments: verified TLS outside `local` (or wherever DATABASE_CA_BUNDLE is set)."""
-    args: dict[str, Any] = {"timeout": 10}
+    args: dict[str, Any] = {"timeout": settings.db_timeout_s}
     if not settings.is_local or settings.database_ca_bundle is not None:
         args["ssl_context"] = tls_context(settings)
     return args
@@ -144,48 +146,59 @@ def connect_args(settings: Settings) -> dict[str, Any]:
 
 def make_engine(url: str, settings: Settings) -> Engine:
     """An engine for a Lambda container: one connection (a container serves one request at a time and
-    RDS Proxy multiplexes), no overflow, pre-ping, recycle, verified TLS outside `local`."""
+    RDS Proxy multiplexes), no overflow, pre-ping, recycle, verified TLS outside `local`.
+    DB_POOL_SIZE=0 keeps no connection between requests, so an idle Aurora can pause."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, echo=settings.db_echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(
-        url,
-        echo=settings.db_echo,
-        pool_size=settings.db_pool_size,
-        max_overflow=0,
-        pool_pre_ping=True,
-        pool_recycle=300,
-        connect_args=connect_args(settings),
+    pooling: dict[str, Any] = (
+        {"poolclass": NullPool} if settings.db_pool_size == 0
+        else {"pool_size": settings.db_pool_size, "max_overflow": 0, "pool_pre_ping": True, "pool_recycle": 300}
     )
-    if settings.database_url is None and settings.database_secret_arn is not None:
-        _follow_secret_rotation(engine, settings.database_secret_arn, settings)
+    engine = create_engine(url, echo=settings.db_echo, connect_args=connect_args(settings), **pooling)
+    from_secret = settings.database_url is None and settings.database_secret_arn is not None
+    _connect_through(engine, settings.database_secret_arn if from_secret else None, settings)
     return engine
 
 
-def _follow_secret_rotation(engine: Engine, secret_arn: str, settings: Settings) -> None:
-    """A connection refused for its credentials re-reads the secret past the cache and tries once more.
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database did not answer in time: Aurora resuming from a pause (~15 s), or a failover."""
 
-    The engine and its pool stay: connections already open remain valid (PostgreSQL checks passwords
-    when a session starts), and every later connection uses the re-read credentials.
-    """
+
+def _connect_through(engine: Engine, secret_arn: str | None, settings: Settings) -> None:
+    """How the engine connects. An unreachable database is a 503 with Retry-After, not a Lambda
+    timeout. With a secret, a login refused for its credentials re-reads the secret past the cache
+    and tries once more: the engine and its pool stay (connections already open remain valid, as
+    PostgreSQL checks passwords when a session starts), and later connections use the new ones."""
     rotated: dict[str, Any] = {}
+
+    def attempt(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except (OSError, dialect.loaded_dbapi.InterfaceError) as exc:
+            # pg8000 raises a socket's timeout as is, and a refused connect wrapped in InterfaceError.
+            if not isinstance(exc, OSError) and not isinstance(exc.__cause__, OSError):
+                raise
+            raise DatabaseUnavailable(
+                "The database is starting up; retry shortly.", headers={"Retry-After": "15"}
+            ) from exc
 
     @event.listens_for(engine, "do_connect")
     def connect(dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
         cparams.update(rotated)
         try:
-            return dialect.connect(*cargs, **cparams)
+            return attempt(dialect, cargs, cparams)
         except Exception as exc:
-            if not is_authentication_failure(exc):
+            if secret_arn is None or not is_authentication_failure(exc):
                 raise
         from veriflow.core.observability import logger
 
         logger.info("database refused the credentials: re-reading the secret")
         rotated.update(_connection_from_secret(secret_arn, settings, force_fetch=True))
         cparams.update(rotated)
-        return dialect.connect(*cargs, **cparams)
+        return attempt(dialect, cargs, cparams)
 
 
 def is_authentication_failure(exc: BaseException) -> bool:
