@@ -123,6 +123,10 @@ def test_repo_template_needs_no_parameter(repo_template: Path) -> None:
     created = {resource["Type"] for resource in stack.resources().values()}
     assert {"AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::RDS::DBCluster", "AWS::RDS::DBProxy"} <= created
     assert "AWS::EC2::Instance" not in created
+    # AND its outputs name what a deployed-stack check and an operator need
+    outputs = stack.outputs()
+    assert {"ApiUrl", "MigrateFunctionName", "FunctionsDatabaseSecretArn", "DatabaseProxyEndpoint"} <= outputs.keys()
+    assert outputs["DatabaseProxyEndpoint"].endswith(".invalid")
 
 
 def _database_settings(stack: Stack) -> tuple[set[str], set[str]]:
