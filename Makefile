@@ -110,7 +110,7 @@ lock: ## re-resolve requirements/*.in into the pinned files
 	scripts/lock.sh
 
 # ---------------------------------------------------------------------------------------------
-# Template checks (CI runs them): lint, build for arm64 without Docker, then check the build
+# Template checks (CI runs them): lint, scan, build for arm64 without Docker, then check the build
 # ---------------------------------------------------------------------------------------------
 .PHONY: template-check template-lint checkov
 template-check: venv template-lint checkov sam-build ## validate, lint, scan and build template.yaml, then check the build

@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from moto import mock_aws
+from sqlalchemy.engine import make_url
 
-from veriflow.core import db
+from veriflow.core import db, db_connect
 from veriflow.core.settings import Settings, SettingsError
 
 NOW = dt.datetime.now(dt.UTC)
@@ -86,13 +87,13 @@ def _handshake(context: ssl.SSLContext, port: int, server_hostname: str) -> None
 def test_database_tls_requires_a_trusted_certificate_for_the_host(tls_server: tuple[int, Path]) -> None:
     port, ca = tls_server
     # GIVEN the context deployed functions use, trusting the system's CAs and the RDS bundle
-    deployed = db.tls_context(Settings(stage="dev", database_url="postgresql://u:pw-long-enough@h/db"))
+    deployed = db_connect.tls_context(Settings(stage="dev", database_url="postgresql://u:pw-long-enough@h/db"))
     # WHEN a server presents a certificate none of them signed, THEN the handshake is refused
     with pytest.raises(ssl.SSLCertVerificationError):
         _handshake(deployed, port, "db.internal")
 
     # GIVEN a context that trusts the server's CA (DATABASE_CA_BUNDLE)
-    trusting = db.tls_context(Settings(database_ca_bundle=ca))
+    trusting = db_connect.tls_context(Settings(database_ca_bundle=ca))
     # WHEN the name asked for is not the certificate's, THEN it is refused too
     with pytest.raises(ssl.SSLCertVerificationError, match=r"[Hh]ostname"):
         _handshake(trusting, port, "other.internal")
@@ -102,12 +103,12 @@ def test_database_tls_requires_a_trusted_certificate_for_the_host(tls_server: tu
 
 def test_the_shipped_bundle_holds_the_rds_and_rds_proxy_roots() -> None:
     # GIVEN the context built from the bundle shipped in the package
-    context = db.tls_context(Settings())
+    context = db_connect.tls_context(Settings())
     subjects = {
         dict(item[0] for item in cert["subject"]).get("commonName") for cert in context.get_ca_certs()
     }
     # THEN Aurora's regional roots and the Amazon root RDS Proxy chains to are trusted
-    assert db.RDS_CA_BUNDLE.is_file()
+    assert db_connect.RDS_CA_BUNDLE.is_file()
     assert {"Amazon RDS eu-west-1 Root CA RSA2048 G1", "Amazon RDS us-east-1 Root CA ECC384 G1",
             "Amazon Root CA 1"} <= subjects
     assert context.verify_mode == ssl.CERT_REQUIRED
@@ -117,7 +118,7 @@ def test_the_shipped_bundle_holds_the_rds_and_rds_proxy_roots() -> None:
 def test_a_missing_ca_bundle_setting_is_an_error(tmp_path: Path) -> None:
     # WHEN DATABASE_CA_BUNDLE names no file, THEN building the context fails (never unverified)
     with pytest.raises(FileNotFoundError):
-        db.tls_context(Settings(database_ca_bundle=tmp_path / "missing.pem"))
+        db_connect.tls_context(Settings(database_ca_bundle=tmp_path / "missing.pem"))
 
 
 def test_deployed_engines_verify_tls_and_hold_one_connection() -> None:
@@ -126,7 +127,7 @@ def test_deployed_engines_verify_tls_and_hold_one_connection() -> None:
 
     # WHEN its engine is made (no connection is opened yet)
     engine = db.make_engine(db.database_url(settings), settings)
-    context = db.connect_args(settings)["ssl_context"]
+    context = db_connect.connect_args(settings)["ssl_context"]
 
     # THEN pg8000 gets a verifying context, and the pool is one connection with no overflow
     assert isinstance(context, ssl.SSLContext)
@@ -151,7 +152,7 @@ def test_the_secret_gives_the_connection_and_database_host_overrides_its_host(
         settings = Settings(stage="dev", database_secret_arn=arn, database_host=host_setting)
 
         # WHEN the URL is built from it
-        url = db.make_url(db.database_url(settings))
+        url = make_url(db.database_url(settings))
 
     # THEN it names the secret's user and port, and DATABASE_HOST's host when set
     assert (url.username, url.password, url.host, url.port, url.database) == (
@@ -168,3 +169,25 @@ def test_a_secret_without_host_needs_database_host() -> None:
         # WHEN the URL is built, THEN the error names the setting
         with pytest.raises(SettingsError, match="DATABASE_HOST"):
             db.database_url(Settings(stage="dev", database_secret_arn=arn))
+
+
+def test_a_database_that_does_not_answer_is_a_503_with_retry_after() -> None:
+    # GIVEN a PostgreSQL address that accepts TCP but never answers (as a resuming Aurora holds it)
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        settings = Settings(database_url=f"postgresql://u:pw@127.0.0.1:{port}/veriflow", db_timeout_s=0.5)
+        engine = db.make_engine(db.database_url(settings), settings)
+
+        # WHEN a request needs a connection, THEN it gets the 503 error, before the function times out
+        with pytest.raises(db_connect.DatabaseUnavailable) as unavailable:
+            engine.connect()
+    assert unavailable.value.status == 503
+    assert unavailable.value.headers == {"Retry-After": "15"}
+
+
+def test_pool_size_zero_keeps_no_connection_between_requests() -> None:
+    # GIVEN DB_POOL_SIZE=0 (what the template sets when Aurora may pause)
+    settings = Settings(stage="dev", database_url="postgresql://u:a-real-password@db.internal/veriflow",
+                        db_pool_size=0)
+    # WHEN the engine is made, THEN it pools nothing: an idle container holds no connection open
+    assert type(db.make_engine(db.database_url(settings), settings).pool).__name__ == "NullPool"

@@ -31,8 +31,9 @@ def test_migrate_function_brings_an_empty_database_to_head_and_readiness_turns_g
     assert cloud.invoke("HealthApiFunction", _ready())["statusCode"] == 503
 
     # WHEN the migration function is invoked (twice: it is idempotent)
-    first = cloud.invoke("MigrateFunction", {})
-    again = cloud.invoke("MigrateFunction", {})
+    event = json.loads((ROOT / "events" / "migrate" / "head.json").read_text())
+    first = cloud.invoke("MigrateFunction", event)
+    again = cloud.invoke("MigrateFunction", event)
 
     # THEN the database is at the newest revision, and readiness answers 200
     assert first == {"from": None, "to": head_revision(), "head": head_revision()}

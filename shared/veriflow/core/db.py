@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Insert, MetaData, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
-from veriflow.core.settings import Settings, SettingsError, get_settings
-
-# Aurora's RDS root certificates and the Amazon roots of RDS Proxy's (see the file's header).
-RDS_CA_BUNDLE = Path(__file__).with_name("data") / "rds-ca-bundle.pem"
-# SQLSTATEs of a refused login: invalid_password, invalid_authorization_specification.
-AUTHENTICATION_FAILURES = frozenset({"28P01", "28000"})
+from veriflow.core.db_connect import connect_args, connect_through, reset_secrets, url_from_secret
+from veriflow.core.settings import Settings, get_settings
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -67,7 +61,7 @@ def database_url(settings: Settings) -> str:
     if settings.database_url is not None:
         return normalise_url(settings.database_url.get_secret_value())
     if settings.database_secret_arn is not None:
-        return _url_from_secret(settings.database_secret_arn, settings)
+        return url_from_secret(settings.database_secret_arn, settings)
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite+pysqlite:///{settings.sqlite_path}"
 
@@ -80,118 +74,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _connection_from_secret(secret_arn: str, settings: Settings, *, force_fetch: bool = False) -> dict[str, Any]:
-    """pg8000's connection parameters from the RDS-format secret. DATABASE_HOST, when set, wins over
-    the secret's host: RDS Proxy's endpoint, or the cluster's for RDS-managed secrets (which hold
-    only the user name and password)."""
-    raw = _secrets_provider().get(secret_arn, max_age=300, force_fetch=force_fetch)
-    if raw is None:
-        raise SettingsError("DATABASE_SECRET_ARN", "the database secret has no value")
-    secret: dict[str, Any] = json.loads(raw) if isinstance(raw, str) else json.loads(bytes(raw))
-    host = settings.database_host or secret.get("host")
-    if not host:
-        raise SettingsError("DATABASE_HOST", "the database secret names no host: set DATABASE_HOST")
-    return {
-        "user": secret["username"],
-        "password": secret["password"],
-        "host": host,
-        "port": int(secret.get("port") or 5432),
-        "database": secret.get("dbname") or secret.get("database") or "veriflow",
-    }
-
-
-def _secrets_provider() -> Any:
-    """One Powertools provider (and cache) per container, over our Secrets Manager client."""
-    global _secrets
-    if _secrets is None:
-        from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-        from veriflow.core.aws import client
-
-        _secrets = SecretsProvider(boto3_client=client("secretsmanager"))
-    return _secrets
-
-
-def _url_from_secret(secret_arn: str, settings: Settings) -> str:
-    params = _connection_from_secret(secret_arn, settings)
-    return URL.create(
-        "postgresql+pg8000", username=params["user"], password=params["password"], host=params["host"],
-        port=params["port"], database=params["database"],
-    ).render_as_string(hide_password=False)
-
-
-def tls_context(settings: Settings) -> ssl.SSLContext:
-    """Verified TLS for the database: certificate chain and host name, against the system's CAs plus
-    the shipped RDS bundle (Aurora's RDS roots and the Amazon roots RDS Proxy's certificate uses)."""
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    context.verify_mode = ssl.CERT_REQUIRED
-    context.check_hostname = True
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    bundle = settings.database_ca_bundle or RDS_CA_BUNDLE
-    # An explicit DATABASE_CA_BUNDLE must exist; without the shipped one, the system's CAs remain.
-    if settings.database_ca_bundle is not None or bundle.is_file():
-        context.load_verify_locations(cafile=str(bundle))
-    return context
-
-
-def connect_args(settings: Settings) -> dict[str, Any]:
-    """pg8000's arguments: verified TLS outside `local` (or wherever DATABASE_CA_BUNDLE is set)."""
-    args: dict[str, Any] = {"timeout": 10}
-    if not settings.is_local or settings.database_ca_bundle is not None:
-        args["ssl_context"] = tls_context(settings)
-    return args
-
-
 def make_engine(url: str, settings: Settings) -> Engine:
     """An engine for a Lambda container: one connection (a container serves one request at a time and
-    RDS Proxy multiplexes), no overflow, pre-ping, recycle, verified TLS outside `local`."""
+    RDS Proxy multiplexes), no overflow, pre-ping, recycle, verified TLS outside `local`.
+    DB_POOL_SIZE=0 keeps no connection between requests, so an idle Aurora can pause."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, echo=settings.db_echo, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(
-        url,
-        echo=settings.db_echo,
-        pool_size=settings.db_pool_size,
-        max_overflow=0,
-        pool_pre_ping=True,
-        pool_recycle=300,
-        connect_args=connect_args(settings),
+    pooling: dict[str, Any] = (
+        {"poolclass": NullPool} if settings.db_pool_size == 0
+        else {"pool_size": settings.db_pool_size, "max_overflow": 0, "pool_pre_ping": True, "pool_recycle": 300}
     )
-    if settings.database_url is None and settings.database_secret_arn is not None:
-        _follow_secret_rotation(engine, settings.database_secret_arn, settings)
+    engine = create_engine(url, echo=settings.db_echo, connect_args=connect_args(settings), **pooling)
+    from_secret = settings.database_url is None and settings.database_secret_arn is not None
+    connect_through(engine, settings.database_secret_arn if from_secret else None, settings)
     return engine
-
-
-def _follow_secret_rotation(engine: Engine, secret_arn: str, settings: Settings) -> None:
-    """A connection refused for its credentials re-reads the secret past the cache and tries once more.
-
-    The engine and its pool stay: connections already open remain valid (PostgreSQL checks passwords
-    when a session starts), and every later connection uses the re-read credentials.
-    """
-    rotated: dict[str, Any] = {}
-
-    @event.listens_for(engine, "do_connect")
-    def connect(dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
-        cparams.update(rotated)
-        try:
-            return dialect.connect(*cargs, **cparams)
-        except Exception as exc:
-            if not is_authentication_failure(exc):
-                raise
-        from veriflow.core.observability import logger
-
-        logger.info("database refused the credentials: re-reading the secret")
-        rotated.update(_connection_from_secret(secret_arn, settings, force_fetch=True))
-        cparams.update(rotated)
-        return dialect.connect(*cargs, **cparams)
-
-
-def is_authentication_failure(exc: BaseException) -> bool:
-    """pg8000's error for a wrong password (28P01) or a refused authorization (28000)."""
-    details = exc.args[0] if exc.args else None
-    return isinstance(details, dict) and details.get("C") in AUTHENTICATION_FAILURES
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -216,7 +115,6 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 _lock = threading.Lock()
 _engine: Engine | None = None
 _sessions: sessionmaker[Session] | None = None
-_secrets: Any = None
 
 
 def get_engine() -> Engine:
@@ -278,9 +176,10 @@ def get_session() -> Iterator[Session]:
 
 def reset_engine() -> None:
     """Dispose the engine (tests switching databases)."""
-    global _engine, _sessions, _secrets
+    global _engine, _sessions
     with _lock:
         if _engine is not None:
             _engine.dispose()
-        _engine, _sessions, _secrets = None, None, None
+        _engine, _sessions = None, None
+    reset_secrets()
 

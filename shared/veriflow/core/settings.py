@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     database_host: str | None = None
     database_ca_bundle: Path | None = None
     sqlite_path: Path = DEFAULT_SQLITE_PATH
-    db_pool_size: int = Field(default=1, ge=1, le=20)
+    db_pool_size: int = Field(default=1, ge=0, le=20)
+    db_timeout_s: float = Field(default=10.0, gt=0, le=900)
     db_echo: bool = False
     aws_region: str = Field(default="us-east-1", validation_alias="AWS_REGION")
     aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")

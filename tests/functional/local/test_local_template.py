@@ -123,6 +123,10 @@ def test_repo_template_needs_no_parameter(repo_template: Path) -> None:
     created = {resource["Type"] for resource in stack.resources().values()}
     assert {"AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::RDS::DBCluster", "AWS::RDS::DBProxy"} <= created
     assert "AWS::EC2::Instance" not in created
+    # AND its outputs name what a deployed-stack check and an operator need
+    outputs = stack.outputs()
+    assert {"ApiUrl", "MigrateFunctionName", "FunctionsDatabaseSecretArn", "DatabaseProxyEndpoint"} <= outputs.keys()
+    assert outputs["DatabaseProxyEndpoint"].endswith(".invalid")
 
 
 def _database_settings(stack: Stack) -> tuple[set[str], set[str]]:
@@ -209,3 +213,24 @@ def test_runtime_code_never_imports_the_local_cloud() -> None:
 
     # THEN there are none (the local cloud pulls in moto and the SAM translator)
     assert offenders == []
+
+
+@pytest.mark.parametrize(("parameters", "pool", "digest"), [
+    ({}, "1", "rate(5 minutes)"),
+    ({"EnableRdsProxy": "false", "DatabaseMinCapacity": "0"}, "0", "rate(30 minutes)"),
+])
+def test_a_pausing_database_gets_no_idle_connections_and_fewer_wake_ups(
+    repo_template: Path, parameters: dict[str, str], pool: str, digest: str
+) -> None:
+    # GIVEN the real template, with Aurora allowed to pause or not
+    stack = Stack(load_template(repo_template, parameters=parameters), parameters=parameters)
+
+    # WHEN the functions' pool and the digest schedule are resolved
+    pools = {stack.properties(lid)["Environment"]["Variables"]["DB_POOL_SIZE"]
+             for lid in stack.resources("AWS::Lambda::Function")}
+    schedules = {stack.properties(lid)["ScheduleExpression"] for lid in stack.resources("AWS::Events::Rule")
+                 if "Digest" in lid}
+
+    # THEN a pausing database is never held open between requests, and the digest wakes it less often
+    assert pools == {pool}
+    assert schedules == {digest}
