@@ -18,60 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.conftest's PostgreSQL cluster
-
-os.environ.update({
-    "STAGE": "local", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_SERVICE_NAME": "veriflow",
-    "POWERTOOLS_METRICS_NAMESPACE": "Veriflow",
-})
-
-
-def _reset() -> None:
-    from veriflow.core.aws import reset_clients
-    from veriflow.core.db import reset_engine
-    from veriflow.core.settings import get_settings
-
-    get_settings.cache_clear()
-    reset_clients()
-    reset_engine()
-
-
-@contextmanager
-def _database(kind: str) -> Iterator[str | None]:
-    """Points the process at a fresh database of `kind`; yields None when it is not available."""
-    os.environ.pop("DATABASE_URL", None)
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as directory:
-            os.environ["SQLITE_PATH"] = str(Path(directory) / "bench.sqlite3")
-            yield "sqlite"
-        return
-    from tests.conftest import Cluster, find_postgres_bindir
-
-    bindir = find_postgres_bindir()
-    if bindir is None:
-        yield None
-        return
-    cluster = Cluster(bindir)
-    try:
-        cluster.start()
-        cluster.create_database("bench")
-        os.environ["DATABASE_URL"] = cluster.url("bench")
-        yield "postgresql"
-    finally:
-        os.environ.pop("DATABASE_URL", None)
-        cluster.stop()
+from _common import database, reset
 
 
 def _records(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,18 +53,14 @@ def _run(handler: Any, context: Any, records: list[dict[str, Any]], deliveries: 
 def measure(kind: str, count: int) -> dict[str, float] | None:
     from moto import mock_aws
 
-    with _database(kind) as name:
+    with database(kind) as name:
         if name is None:
             return None
-        _reset()
-        from veriflow.core.db import database_url, normalise_url, session_scope
-        from veriflow.core.migrations import upgrade
-        from veriflow.core.settings import get_settings
+        from veriflow.core.db import session_scope
         from veriflow.core.types import utcnow
         from veriflow.local.runtime import LambdaContext
         from veriflow.users.models import User
 
-        upgrade(normalise_url(database_url(get_settings())))
         with mock_aws():
             import boto3
 
@@ -130,7 +77,7 @@ def measure(kind: str, count: int) -> dict[str, float] | None:
             _run(handler, context, _records(_messages("warm", users, 20)), 1)
             once = _run(handler, context, _records(_messages("once", users, count)), 1)
             thrice = _run(handler, context, _records(_messages("thrice", users, count)), 3)
-        _reset()
+        reset()
     return {"once": count / once, "thrice": count / thrice, "ratio": thrice / once,
             "duplicate_ms": (thrice - once) / (2 * count) * 1000}
 
