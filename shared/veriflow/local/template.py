@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,8 +81,28 @@ class Template:
 def load_template(
     path: str | Path, region: str = "us-east-1", parameters: Mapping[str, Any] | None = None
 ) -> Template:
-    """Read a SAM template and translate it to CloudFormation with aws-sam-translator, offline."""
+    """Read a SAM template and translate it to CloudFormation with aws-sam-translator, offline.
+
+    The translation takes a second or more for the real template, so it is done once per process
+    for each file version (path, size, modification time), region and parameters; the local cloud
+    only reads a Template, never changes it."""
     path = Path(path).resolve()
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, region, json.dumps(dict(parameters or {}), sort_keys=True))
+    with _cache_lock:
+        found = _translated.get(key)
+    if found is None:
+        found = _load(path, region, parameters)
+        with _cache_lock:
+            _translated[key] = found
+    return found
+
+
+_cache_lock = threading.Lock()
+_translated: dict[tuple[str, int, int, str, str], Template] = {}
+
+
+def _load(path: Path, region: str, parameters: Mapping[str, Any] | None) -> Template:
     sam = parse_template(path.read_text(encoding="utf-8"))
     work = copy.deepcopy(sam)
     local_paths = _replace_local_uris(work, path.parent)
