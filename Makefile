@@ -84,8 +84,10 @@ dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops 
 	exec $(VENV)/bin/veriflow dev $(DEV_ARGS)
 
 .PHONY: test
-test: venv ## the whole suite: unit, functional, integration, e2e
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+# One worker per core (pytest-xdist); a file's tests stay together on one worker, in order, with
+# its module fixtures. Each worker starts its own PostgreSQL cluster. PYTEST_ARGS="-n 0" runs serially.
+test: venv ## the whole suite: unit, functional, integration, e2e, on every core
+	$(PY) -m pytest tests -n auto --dist loadfile $(PYTEST_ARGS)
 
 .PHONY: test-aws
 test-aws: venv ## check a deployed stack: VERIFLOW_STACK_NAME=veriflow-dev (or VERIFLOW_API_URL=https://...)
