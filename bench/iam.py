@@ -43,9 +43,15 @@ def main() -> None:
 
         run(None), run(principal)  # warm
         unchecked, checked = run(None), run(principal)
+        params = {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/bench", "MessageBody": "{}"}
+        started = time.perf_counter()
+        for _ in range(args.calls * 20):
+            iam.authorize(principal, "sqs", "SendMessage", params, "us-east-1")
+        decision_us = (time.perf_counter() - started) / (args.calls * 20) * 1e6
     print(f"SQS SendMessage in moto, {args.calls} calls, the grant in the 10th of 10 policies")
     print(f"unchecked {unchecked:.0f} us/call, checked {checked:.0f} us/call, ratio {checked / unchecked:.2f}x "
           f"(+{checked - unchecked:.0f} us)")
+    print(f"the decision alone (mapping + evaluation of 10 policies): {decision_us:.0f} us/call")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Final
 
@@ -101,7 +101,3 @@ def relay_due(limit: int = BATCH, rounds: int = 50) -> int:
             break
     return total
 
-
-def pending(session: Session) -> Iterable[OutboxMessage]:
-    """Every message not yet relayed, oldest first (operators and tests)."""
-    return session.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at))

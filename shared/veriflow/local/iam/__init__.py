@@ -1,6 +1,6 @@
 """IAM in the local cloud: each function's calls are authorized against its own role, as on AWS."""
 
-from veriflow.local.iam.enforce import Principal, acting_as, authorize, current, denials, install
+from veriflow.local.iam.enforce import Principal, acting_as, authorize, current, install
 from veriflow.local.iam.policy import Decision, Effect, NamedPolicy, evaluate
 from veriflow.local.iam.requests import UnmappedOperation
 from veriflow.local.iam.roles import function_principals, role_policies
@@ -14,7 +14,6 @@ __all__ = [
     "acting_as",
     "authorize",
     "current",
-    "denials",
     "evaluate",
     "function_principals",
     "install",

@@ -61,7 +61,6 @@ environ.inherit(_current)
 
 _install_lock = threading.Lock()
 _original: Any = None
-_denials: list[Decision] = []
 
 
 @contextmanager
@@ -76,11 +75,6 @@ def acting_as(principal: Principal | None) -> Iterator[None]:
 
 def current() -> Principal | None:
     return _current.get()
-
-
-def denials() -> list[Decision]:
-    """Every call refused so far in this process, oldest first (what `veriflow dev` reports)."""
-    return list(_denials)
 
 
 def message(principal: Principal, decision: Decision) -> str:
@@ -102,7 +96,6 @@ def authorize(principal: Principal, prefix: str, operation: str, params: Mapping
 def _refuse(principal: Principal, prefix: str, operation: str, decision: Decision) -> None:
     from botocore.exceptions import ClientError
 
-    _denials.append(decision)
     text = message(principal, decision)
     log.warning("IAM: %s may not %s on %s: grant it in %s's Policies in template.yaml",
                 principal.logical_id, decision.action, decision.resource, principal.logical_id)
