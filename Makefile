@@ -94,9 +94,10 @@ test-aws: venv ## check a deployed stack: VERIFLOW_STACK_NAME=veriflow-dev (or V
 	$(PY) -m pytest tests/aws $(PYTEST_ARGS)
 
 .PHONY: lint
-lint: venv ## ruff and mypy
+lint: venv ## ruff, mypy and the import layers (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 .PHONY: fmt
 fmt: venv ## format the code and apply ruff's safe fixes

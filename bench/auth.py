@@ -80,10 +80,10 @@ def handler_round_trips(baseline: float, runs: int) -> list[tuple[str, float, st
 
     from moto import mock_aws
 
-    from veriflow.auth.settings import get_auth_settings
     from veriflow.core.db import database_url
     from veriflow.core.migrations import upgrade
     from veriflow.core.settings import get_settings
+    from veriflow.identity.settings import get_auth_settings
     from veriflow.local import MOTO_CONFIG, LocalCloud
     from veriflow.local.dev import DEV_PARAMETERS
 
@@ -165,9 +165,9 @@ def main() -> int:
     from argon2 import PasswordHasher, Type
     from moto import mock_aws
 
-    from veriflow.auth import passwords
-    from veriflow.auth.jwt_tokens import issue_access_token, verify_access_token
-    from veriflow.auth.settings import get_auth_settings
+    from veriflow.identity import passwords
+    from veriflow.identity.jwt_tokens import issue_access_token, verify_access_token
+    from veriflow.identity.settings import get_auth_settings
 
     settings = get_auth_settings()
     password = "correct horse battery staple"

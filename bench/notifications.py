@@ -58,8 +58,8 @@ def measure(kind: str, count: int) -> dict[str, float] | None:
             return None
         from veriflow.core.db import session_scope
         from veriflow.core.types import utcnow
+        from veriflow.identity.user_models import User
         from veriflow.local.runtime import LambdaContext
-        from veriflow.users.models import User
 
         with mock_aws():
             import boto3

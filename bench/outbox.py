@@ -30,8 +30,8 @@ def measure(kind: str, count: int) -> dict[str, float] | None:
 
         from veriflow.core.aws import send_batch
         from veriflow.core.db import after_commit, session_scope
+        from veriflow.identity.user_models import User
         from veriflow.outbox import service as outbox
-        from veriflow.users.models import User
 
         with mock_aws():
             url = boto3.client("sqs").create_queue(QueueName="bench")["QueueUrl"]

@@ -64,6 +64,37 @@ def reset_caches() -> None:
     reset_engine()
 
 
+# argon2id at its smallest (8 KiB, one pass): a hash costs microseconds instead of ~50 ms, and
+# the suite hashes and verifies thousands of passwords. Tests about hashing itself are marked
+# `real_argon2` and run with the configured (OWASP) parameters.
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_argon2"):
+        return
+    from argon2 import PasswordHasher, Type
+
+    from veriflow.identity import passwords
+
+    @functools.lru_cache(maxsize=1)
+    def cheap_hasher() -> PasswordHasher:
+        return PasswordHasher(**CHEAP_ARGON2, hash_len=32, salt_len=16, type=Type.ID)
+
+    monkeypatch.setattr(passwords, "_hasher", cheap_hasher)
+    passwords.reset_password_caches()
+
+
+@pytest.fixture(autouse=True)
+def steady_rate_limit_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate limits count in fixed windows: a test's requests all fall in one, whenever it runs
+    (tests about windows passing give `hit` its `now`)."""
+    from veriflow.core import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 1_800_000_030.0)
+
+
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """Every test starts from the local defaults, with its own SQLite file and no real AWS."""
@@ -373,9 +404,9 @@ def any_database(request: pytest.FixtureRequest) -> str:
 
 def reset_identity_caches() -> None:
     from veriflow.access.limits import get_limit_settings
-    from veriflow.auth import keys, passwords
     from veriflow.auth.flow_settings import get_flow_settings
-    from veriflow.auth.settings import get_auth_settings
+    from veriflow.identity import keys, passwords
+    from veriflow.identity.settings import get_auth_settings
 
     for cached in (get_auth_settings, get_flow_settings, get_limit_settings):
         cached.cache_clear()

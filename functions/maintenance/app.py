@@ -2,10 +2,10 @@
 
 from typing import Any
 
+from veriflow.auth.housekeeping import purge_expired, rotate_signing_key_if_due
 from veriflow.core.db import session_scope
 from veriflow.core.observability import logger
 from veriflow.core.types import utcnow
-from veriflow.maintenance.service import purge_expired, rotate_signing_key_if_due
 
 
 @logger.inject_lambda_context(clear_state=True)

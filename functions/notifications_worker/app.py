@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from veriflow.core.observability import logger
-from veriflow.notifications.events import NotificationMessage
+from veriflow.messaging.notification import NotificationMessage
 from veriflow.notifications.worker import process
 
 # A batch whose every message failed is answered like any other, with its item failures.

@@ -33,11 +33,11 @@ def _dev(args: argparse.Namespace) -> int:
 
 
 def _fire(args: argparse.Namespace) -> int:
-    from veriflow.local.dev import fire_remote
+    from veriflow.local.dev import fire_remote, running_api_url
     from veriflow.local.errors import LocalCloudError
 
     try:
-        print(fire_remote(args.url, args.name))
+        print(fire_remote(args.url or running_api_url(), args.name))
     except LocalCloudError as exc:
         sys.stderr.write(f"veriflow: {exc}\n")
         return 1
@@ -62,7 +62,7 @@ def _seed_superadmin(args: argparse.Namespace) -> int:
 
 
 def _rotate_keys(args: argparse.Namespace) -> int:
-    from veriflow.auth.keys import rotate_signing_key
+    from veriflow.identity.keys import rotate_signing_key
 
     exit_on_bad_settings()
     keyset = rotate_signing_key()
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fire = commands.add_parser("fire", help="fire a schedule of the running local cloud now")
     fire.add_argument("name", help="logical id of the schedule rule or of its function")
-    fire.add_argument("--url", default="http://127.0.0.1:3000")
+    fire.add_argument("--url", help="the running local cloud (default: the one `veriflow dev` started here)")
     fire.set_defaults(run=_fire)
 
     seed = commands.add_parser("seed-superadmin", help="create the first superadmin (idempotent)")

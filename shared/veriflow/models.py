@@ -6,12 +6,12 @@ import importlib
 
 # One entry per domain package that defines tables, in dependency order.
 MODEL_MODULES: tuple[str, ...] = (
-    "veriflow.users.models",
-    "veriflow.auth.models",
-    "veriflow.orgs.models",
+    "veriflow.identity.user_models",
+    "veriflow.identity.auth_models",
+    "veriflow.identity.org_models",
     "veriflow.audit.models",
     "veriflow.notifications.models",
-    "veriflow.webhooks.models",
+    "veriflow.messaging.webhook_models",
     "veriflow.outbox.models",
 )
 

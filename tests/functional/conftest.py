@@ -22,17 +22,17 @@ from sqlalchemy import event, select
 
 from veriflow.access.authenticate import API_KEY_PREFIX
 from veriflow.audit.models import AuditEvent
-from veriflow.auth import passwords
-from veriflow.auth.jwt_tokens import issue_access_token
-from veriflow.auth.models import Session as AuthSession
-from veriflow.auth.opaque import new_token
 from veriflow.core.db import get_engine, session_scope
 from veriflow.core.types import utcnow
+from veriflow.identity import passwords
+from veriflow.identity.auth_models import Session as AuthSession
+from veriflow.identity.jwt_tokens import issue_access_token
+from veriflow.identity.opaque import new_token
+from veriflow.identity.org_models import ApiKey, Membership, Organization
+from veriflow.identity.user_models import User, UserRole
 from veriflow.local import MOTO_CONFIG, LocalCloud, iam
 from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.local.runtime import handler_event_loop
-from veriflow.orgs.models import ApiKey, Membership, Organization
-from veriflow.users.models import User, UserRole
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,14 +11,14 @@ import pytest
 from moto import mock_aws
 from sqlalchemy import func, select
 
-from veriflow.auth import keys
-from veriflow.auth.models import OneTimeToken, RefreshToken, Session
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
+from veriflow.identity import keys
+from veriflow.identity.auth_models import OneTimeToken, RefreshToken, Session
+from veriflow.identity.settings import get_auth_settings
+from veriflow.identity.user_models import User
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS
-from veriflow.users.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, insert, select, update
 
 from veriflow.core.db import session_scope
 from veriflow.core.types import NulInText
+from veriflow.identity.user_models import User
 from veriflow.notifications.models import Notification
-from veriflow.users.models import User
 
 
 def _user(email: str | None = None, **values: object) -> User:

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from veriflow.auth.models import Session as AuthSession
 from veriflow.core.db import session_scope
-from veriflow.orgs.models import Organization
-from veriflow.users.models import User
+from veriflow.identity.auth_models import Session as AuthSession
+from veriflow.identity.org_models import Organization
+from veriflow.identity.user_models import User
 
 Api = Any
 Identity = Any

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from veriflow.core.db import session_scope
-from veriflow.webhooks.models import WebhookEndpoint
+from veriflow.messaging.webhook_models import WebhookEndpoint
 
 Api = Any
 Identity = Any

@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 
-from veriflow.auth.jwt_tokens import issue_access_token
-from veriflow.auth.models import Session as AuthSession
 from veriflow.core.db import normalise_url, session_scope
 from veriflow.core.migrations import upgrade
 from veriflow.core.types import utcnow
-from veriflow.users.models import User
+from veriflow.identity.auth_models import Session as AuthSession
+from veriflow.identity.jwt_tokens import issue_access_token
+from veriflow.identity.user_models import User
 
 pytestmark = pytest.mark.postgres
 

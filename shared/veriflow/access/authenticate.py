@@ -12,6 +12,11 @@ from sqlalchemy.orm import Session
 from veriflow.access.principal import Principal
 from veriflow.core.errors import Unauthorized
 from veriflow.core.types import utcnow
+from veriflow.identity.auth_models import Session as AuthSession
+from veriflow.identity.jwt_tokens import verify_access_token
+from veriflow.identity.opaque import hash_token
+from veriflow.identity.org_models import ApiKey
+from veriflow.identity.user_models import User
 
 API_KEY_PREFIX = "vf_"
 # last_used_at is written at most this often per key: a busy key must not write on every call.
@@ -22,10 +27,6 @@ _INVALID = "The credentials are missing, invalid or expired."
 
 def from_access_token(session: Session, token: str) -> Principal:
     """A signed-in user; a suspended account or revoked session is refused at once."""
-    from veriflow.auth.jwt_tokens import verify_access_token
-    from veriflow.auth.models import Session as AuthSession
-    from veriflow.users.models import User
-
     claims = verify_access_token(token)
     try:
         user_id, session_id = uuid.UUID(str(claims["sub"])), uuid.UUID(str(claims["sid"]))
@@ -44,9 +45,6 @@ def from_access_token(session: Session, token: str) -> Principal:
 
 def from_api_key(session: Session, key: str) -> Principal:
     """An organization's machine client, with the scopes its key was given."""
-    from veriflow.auth.opaque import hash_token
-    from veriflow.orgs.models import ApiKey
-
     prefix = key[: len(API_KEY_PREFIX) + 12]
     api_key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
     now = utcnow()

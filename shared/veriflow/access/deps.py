@@ -15,6 +15,7 @@ from veriflow.access.permissions import org_permissions
 from veriflow.access.principal import Principal
 from veriflow.core.deps import SessionDep
 from veriflow.core.errors import Forbidden, NotFound, Unauthorized
+from veriflow.identity.org_models import Membership
 
 
 def current_principal(
@@ -52,8 +53,6 @@ def require(permission: str) -> Callable[[Principal], Principal]:
 
 def org_role(session: Session, principal: Principal, org_id: uuid.UUID) -> str | None:
     """The principal's role in the organization (None when not a member)."""
-    from veriflow.orgs.models import Membership
-
     if principal.kind != "user":
         return None
     return session.scalars(

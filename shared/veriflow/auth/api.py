@@ -114,7 +114,7 @@ def revoke_session(session_id: uuid.UUID, principal: CurrentUser, db: SessionDep
 
 
 def _revoke(db: DbSession, user_id: uuid.UUID, session_id: uuid.UUID | None, reason: str) -> None:
-    from veriflow.auth.models import Session
+    from veriflow.identity.auth_models import Session
 
     session = db.get(Session, session_id) if session_id else None
     if session is None or session.user_id != user_id:
@@ -150,7 +150,7 @@ def reset_password(body: ResetPasswordIn) -> None:
 @jwks_router.get("/.well-known/jwks.json")
 def jwks(response: Response) -> dict[str, list[dict[str, str]]]:
     """The public keys that verify access tokens (every key whose tokens may still be live)."""
-    from veriflow.auth.keys import jwks as live_keys
+    from veriflow.identity.keys import jwks as live_keys
 
     response.headers["cache-control"] = "public, max-age=300"
     return live_keys()

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from veriflow.auth.claims import as_utc, refuse, time_problem
 from veriflow.auth.oidc_provider import FAILED, exchange_code, reset_oidc_caches, verification_key
-from veriflow.auth.opaque import constant_time_equals
-from veriflow.auth.settings import OidcProvider, get_auth_settings
 from veriflow.core.errors import BadRequest
+from veriflow.identity.claims import as_utc, refuse, time_problem
+from veriflow.identity.opaque import constant_time_equals
+from veriflow.identity.settings import OidcProvider, get_auth_settings
 
 __all__ = ["OidcIdentity", "check_state", "finish", "reset_oidc_caches", "start", "verify_id_token"]
 

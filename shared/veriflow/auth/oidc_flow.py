@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session as DbSession
 from veriflow.audit import service as audit
 from veriflow.auth import oidc, sessions
 from veriflow.auth.flow_settings import get_flow_settings
-from veriflow.auth.models import OidcLogin, UserIdentity
-from veriflow.auth.opaque import hash_token
 from veriflow.core.db import session_scope
 from veriflow.core.errors import Forbidden, Unauthorized
 from veriflow.core.types import utcnow
-from veriflow.users.models import User
+from veriflow.identity.auth_models import OidcLogin, UserIdentity
+from veriflow.identity.opaque import hash_token
+from veriflow.identity.user_models import User
 
 LOGIN_TTL = timedelta(minutes=10)
 _BAD_STATE = "The sign-in expired or was not started here; start again."

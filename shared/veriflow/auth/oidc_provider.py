@@ -11,10 +11,10 @@ import urllib.request
 from typing import Any
 from urllib.parse import quote_plus, urlencode, urlsplit
 
-from veriflow.auth.claims import refuse
-from veriflow.auth.settings import OidcProvider, get_auth_settings
 from veriflow.core import aws
 from veriflow.core.errors import ServiceUnavailable
+from veriflow.identity.claims import refuse
+from veriflow.identity.settings import OidcProvider, get_auth_settings
 
 ALGORITHMS = {"RS256": "RSA", "ES256": "EC"}
 FAILED = "oidc_login_failed"

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from veriflow.users.schemas import normalise_email
+from veriflow.identity.emails import normalise_email
 
 
 class EmailIn(BaseModel):

@@ -11,15 +11,21 @@ from sqlalchemy.orm import Session as DbSession
 from veriflow.audit import service as audit
 from veriflow.auth import sessions
 from veriflow.auth.flow_settings import get_flow_settings
-from veriflow.auth.models import OneTimeToken
-from veriflow.auth.opaque import hash_token, new_token
-from veriflow.auth.passwords import check_password, hash_password, needs_rehash, verify_password, verify_unknown_user
 from veriflow.core.db import session_scope
 from veriflow.core.errors import Forbidden, Locked, Unauthorized, ValidationFailed
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category
-from veriflow.notifications.producer import email_after_commit
-from veriflow.users.models import User
+from veriflow.identity.auth_models import OneTimeToken
+from veriflow.identity.opaque import hash_token, new_token
+from veriflow.identity.passwords import (
+    check_password,
+    hash_password,
+    needs_rehash,
+    verify_password,
+    verify_unknown_user,
+)
+from veriflow.identity.user_models import User
+from veriflow.messaging.notification import Category
+from veriflow.messaging.notify import email_after_commit
 
 BAD_CREDENTIALS = "The email or password is wrong."
 

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session as DbSession
 
 from veriflow.audit import service as audit
 from veriflow.auth.flow_settings import get_flow_settings
-from veriflow.auth.jwt_tokens import issue_access_token
-from veriflow.auth.models import RefreshToken, Session
-from veriflow.auth.opaque import hash_token, new_token
 from veriflow.auth.sealing import seal, unseal
 from veriflow.core.errors import Unauthorized
 from veriflow.core.observability import current_request
 from veriflow.core.types import utcnow
-from veriflow.users.models import User
+from veriflow.identity.auth_models import RefreshToken, Session
+from veriflow.identity.jwt_tokens import issue_access_token
+from veriflow.identity.opaque import hash_token, new_token
+from veriflow.identity.user_models import User
 
 REFRESH_PREFIX = "vfr_"
 _INVALID = "invalid_refresh_token"

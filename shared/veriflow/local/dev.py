@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import quote
 
+from veriflow.local import devlog
 from veriflow.local.clients import FAKE_CREDENTIALS
 from veriflow.local.cloud import LocalCloud
 from veriflow.local.errors import LocalCloudError
@@ -33,6 +35,12 @@ from veriflow.local.stack import DEFAULT_ACCOUNT_ID
 # needs none: it runs locally in its default (empty-account) configuration, whose network and
 # database resources the local cloud does not create.
 DEV_PARAMETERS: dict[str, str] = {}
+
+
+# Where a running `veriflow dev` says where it listens (beside the local SQLite database), so
+# `veriflow fire` finds it whatever port it was given.
+RUN_FILE = Path(".local") / "dev-server.json"
+DEFAULT_API_URL = "http://127.0.0.1:3000"
 
 
 @dataclass(frozen=True)
@@ -105,6 +113,7 @@ def run_dev(
     _log_to_stderr()
     region = region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     restore_signals = _stop_on_signals(stop)
+    restore_log = devlog.install()
     try:
         with moto_server("127.0.0.1", moto_port, region) as endpoint:
             public_url = f"http://{host}:{port}" if port else ""
@@ -116,15 +125,40 @@ def run_dev(
                 api = http.start(host, port)
                 urls = DevUrls(api=api, docs=f"{api}/docs", moto=endpoint)
                 _announce(cloud, urls)
+                _record_running(urls)
                 if on_ready is not None:
                     on_ready(urls)
                 stop.wait()
             finally:
+                _forget_running()
                 http.stop()
                 cloud.close()
     finally:
+        restore_log()
         restore_signals()
     return 0
+
+
+def _record_running(urls: DevUrls) -> None:
+    with contextlib.suppress(OSError):
+        RUN_FILE.parent.mkdir(exist_ok=True)
+        RUN_FILE.write_text(json.dumps({"api": urls.api, "pid": os.getpid()}), encoding="utf-8")
+
+
+def _forget_running() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(RUN_FILE.read_text(encoding="utf-8")).get("pid") == os.getpid():
+            RUN_FILE.unlink()
+
+
+def running_api_url() -> str:
+    """The API of the `veriflow dev` started from this directory, if it still runs; else the default."""
+    try:
+        running = json.loads(RUN_FILE.read_text(encoding="utf-8"))
+        os.kill(int(running["pid"]), 0)
+        return str(running["api"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_API_URL
 
 
 def fire_remote(base_url: str, name: str, timeout: float = 60.0) -> str:
@@ -160,6 +194,9 @@ def _dev_parameters(
     if "PublicApiUrl" in declared and public_url:
         # Tokens name this server as their issuer, and OIDC providers send browsers back to it.
         defaults["PublicApiUrl"] = public_url
+    if "PublicAppUrl" in declared and public_url:
+        # Email links lead to this server's stand-ins for the web app's pages.
+        defaults["PublicAppUrl"] = f"{public_url}/_local/app"
     return {**defaults, **(given or {})}
 
 

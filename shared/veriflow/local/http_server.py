@@ -2,7 +2,7 @@
 
 Besides the routes it serves `/openapi.json`, `/docs`, and, to loopback clients only,
 `POST /_local/schedules/{name}` to fire a schedule now, `GET /_local/mail` and `GET /_local/sms` for
-what the local cloud sent.
+what the local cloud sent, and `/_local/app/...`, where email links lead (local/app_pages.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from veriflow.core.errors import envelope
-from veriflow.local import outbox
+from veriflow.local import app_pages, outbox
 from veriflow.local.apigw import HttpResponse, Route, RouteTable, build_event, to_http_response
 from veriflow.local.errors import LocalCloudError
 
@@ -57,6 +58,7 @@ class LocalHttpApi:
         self._invoke, self._openapi, self._fire = invoke, openapi, fire_schedule
         self._api_id, self._account_id, self._region = api_id, account_id, region
         self._server: ThreadingHTTPServer | None = None
+        self.base_url = ""
         self._thread: threading.Thread | None = None
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -94,14 +96,14 @@ class LocalHttpApi:
             def log_message(self, format: str, *args: Any) -> None:
                 log.info("%s %s", self.address_string(), format % args)
 
-        self._server = ThreadingHTTPServer((host, port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), Handler)
         # A short poll interval keeps stop() quick; the cost is a wake-up every 50 ms.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="local-http-api",
                                         daemon=True)
         self._thread.start()
         bound_port = self._server.server_address[1]
-        return f"http://{host}:{bound_port}"
+        self.base_url = f"http://{host}:{bound_port}"
+        return self.base_url
 
     def stop(self) -> None:
         if self._server is not None:
@@ -109,6 +111,10 @@ class LocalHttpApi:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join()
+
+    def _call_api(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        response = self.handle(method, path, [("content-type", "application/json")], body, "127.0.0.1")
+        return response.status, response.body
 
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
@@ -123,6 +129,11 @@ class LocalHttpApi:
                 return _docs_page(request_id)
             if method == "GET" and path in _OUTBOX and ipaddress.ip_address(client_ip).is_loopback:
                 return _json(200, {"data": _OUTBOX[path](self._region, self._account_id)}, request_id)
+            if path.startswith(app_pages.PREFIX) and ipaddress.ip_address(client_ip).is_loopback:
+                status, text = app_pages.page(self.base_url, method, path[len(app_pages.PREFIX):],
+                                              target.partition("?")[2], body, self._call_api)
+                headers = [("content-type", "text/html; charset=utf-8"), ("apigw-requestid", request_id)]
+                return HttpResponse(status, headers, text.encode())
             if path.startswith(_SCHEDULES_PREFIX) and ipaddress.ip_address(client_ip).is_loopback:
                 if method != "POST":
                     return _error("method_not_allowed", request_id)
@@ -145,6 +156,18 @@ class LocalHttpApi:
             return _json(500, envelope("internal_error", "Internal Server Error", None, request_id), request_id)
         response = to_http_response(result)
         return HttpResponse(response.status, [*response.headers, ("apigw-requestid", request_id)], response.body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-request is routine (Ctrl-C on curl, a closed browser tab):
+        # one line, not the traceback socketserver prints for it.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            log.info("%s hung up before the response was sent", client_address[0])
+            return
+        super().handle_error(request, client_address)
 
 
 def _json(status: int, payload: Any, request_id: str) -> HttpResponse:

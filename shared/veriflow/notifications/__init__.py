@@ -1,1 +1,2 @@
-"""Notifications: the message contract producers put on the queue, and its delivery."""
+"""Notifications: delivery of the messages producers queue (their contract is in
+`veriflow.messaging`), preferences, the in-app inbox and broadcasts."""

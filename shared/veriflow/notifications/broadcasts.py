@@ -16,9 +16,9 @@ from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.pagination import paginate
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.notify import enqueue_after_commit
 from veriflow.notifications.models import Broadcast, Delivery
-from veriflow.notifications.producer import enqueue_after_commit
 from veriflow.notifications.schemas import BroadcastCreate, BroadcastPage, BroadcastPublic
 
 router = APIRouter(prefix="/v1/admin/broadcasts", tags=["admin"], dependencies=[Depends(per_principal)])

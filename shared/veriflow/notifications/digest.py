@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from veriflow.core.db import session_scope
 from veriflow.core.observability import logger
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.notify import enqueue_many
 from veriflow.notifications import delivery
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
 from veriflow.notifications.models import Delivery
-from veriflow.notifications.producer import enqueue_many
 from veriflow.notifications.recipients import users
 from veriflow.notifications.render import Rendered, render
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from veriflow.notifications.events import Category, Channel
+from veriflow.messaging.notification import Category, Channel
 
 # Channels a person chooses between; webhooks belong to organizations, not to people.
 USER_CHANNELS: tuple[Channel, ...] = (Channel.IN_APP, Channel.EMAIL, Channel.SMS)

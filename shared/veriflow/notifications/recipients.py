@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from veriflow.access.permissions import OrgRole
-from veriflow.notifications.events import Category, Channel, NotificationMessage
+from veriflow.identity.org_models import Membership
+from veriflow.identity.user_models import User, UserRole
+from veriflow.messaging.notification import Category, Channel, NotificationMessage
 from veriflow.notifications.models import NotificationPreference
 from veriflow.notifications.preferences import QuietHours
-from veriflow.orgs.models import Membership
-from veriflow.users.models import User, UserRole
 
 # An organization is told through the people who run it.
 ORG_CONTACT_ROLES = (OrgRole.OWNER.value, OrgRole.ADMIN.value)

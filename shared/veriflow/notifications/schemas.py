@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from veriflow.notifications.events import Category, Channel
+from veriflow.messaging.notification import Category, Channel
 
 if TYPE_CHECKING:
     from veriflow.notifications.models import Broadcast, Notification

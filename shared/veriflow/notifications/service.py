@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from veriflow.core.errors import NotFound, ValidationFailed
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category, Channel
+from veriflow.identity.user_models import User
+from veriflow.messaging.notification import Category, Channel
 from veriflow.notifications.models import Notification, NotificationPreference
 from veriflow.notifications.preferences import (
     SMS_CATEGORIES,
@@ -21,7 +22,6 @@ from veriflow.notifications.preferences import (
     matrix,
 )
 from veriflow.notifications.schemas import PreferencesPublic, PreferencesUpdate, QuietHoursPublic
-from veriflow.users.models import User
 
 
 def inbox(session: Session, user_id: uuid.UUID, *, unread: bool, limit: int, cursor: str | None) -> Page[Notification]:

@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session
 
 from veriflow.core.db import session_scope
 from veriflow.core.observability import logger
+from veriflow.messaging import webhooks
+from veriflow.messaging.notification import Channel, NotificationMessage, Recipients
+from veriflow.messaging.notify import enqueue_many
 from veriflow.notifications import channels, delivery
 from veriflow.notifications.digest import DIGEST_TEMPLATE, deliver_digest
-from veriflow.notifications.events import Channel, NotificationMessage, Recipients
 from veriflow.notifications.models import Notification
 from veriflow.notifications.preferences import HELD_CHANNELS, SMS_CATEGORIES, wants
-from veriflow.notifications.producer import enqueue_many
 from veriflow.notifications.recipients import Target, resolve, segment_batch
 from veriflow.notifications.render import Rendered, render
 from veriflow.notifications.settings import get_notification_settings
-from veriflow.webhooks import dispatch as webhooks
 
 # Never copied into an inbox row: the link they belong to went by email only.
 SECRET_KEYS = frozenset({"token", "code", "secret", "password"})

@@ -14,11 +14,11 @@ from veriflow.access.deps import check_org_permission, org_role
 from veriflow.access.permissions import API_KEY_SCOPES, API_KEYS_MANAGE, org_permissions
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.auth.opaque import new_token
 from veriflow.core.errors import NotFound, ValidationFailed
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
-from veriflow.orgs.models import ApiKey
+from veriflow.identity.opaque import new_token
+from veriflow.identity.org_models import ApiKey
 
 VISIBLE_CHARS = 12  # after "vf_": what access/authenticate.py looks a key up by
 

@@ -12,14 +12,14 @@ from veriflow.access.deps import check_org_permission, org_role
 from veriflow.access.permissions import ASSIGNABLE_ORG_ROLES, MEMBERS_INVITE, OrgRole
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.auth.opaque import hash_token, new_token
 from veriflow.core.errors import Conflict, Forbidden, NotFound
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category
-from veriflow.notifications.producer import email_after_commit
-from veriflow.orgs.models import Invitation, Membership, Organization
-from veriflow.users.models import User
+from veriflow.identity.opaque import hash_token, new_token
+from veriflow.identity.org_models import Invitation, Membership, Organization
+from veriflow.identity.user_models import User
+from veriflow.messaging.notification import Category
+from veriflow.messaging.notify import email_after_commit
 
 INVITATION_TTL = timedelta(days=7)
 

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
 from veriflow.access.permissions import API_KEY_SCOPES, OrgRole
-from veriflow.users.schemas import Email
+from veriflow.identity.emails import Email
 
 if TYPE_CHECKING:
-    from veriflow.orgs.models import ApiKey, Invitation, Membership, Organization
-    from veriflow.users.models import User
+    from veriflow.identity.org_models import ApiKey, Invitation, Membership, Organization
+    from veriflow.identity.user_models import User
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]

@@ -24,8 +24,8 @@ from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
 from veriflow.core.errors import Conflict, Forbidden, NotFound
 from veriflow.core.pagination import Page, paginate
-from veriflow.orgs.models import Membership, Organization
-from veriflow.users.models import User
+from veriflow.identity.org_models import Membership, Organization
+from veriflow.identity.user_models import User
 
 SLUG_MAX = 56  # leaves room for a "-<n>" suffix within the column's 64
 

@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.auth.models import OneTimeToken
 from veriflow.core.errors import TooManyRequests, ValidationFailed
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
-from veriflow.notifications.producer import enqueue_after_commit
-from veriflow.users.models import User
+from veriflow.identity.auth_models import OneTimeToken
+from veriflow.identity.user_models import User
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.notify import enqueue_after_commit
 
 PURPOSE = "verify_phone"
 CODE_TTL = timedelta(minutes=10)

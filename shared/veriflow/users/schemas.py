@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from veriflow.identity.emails import Email
 
 if TYPE_CHECKING:
-    from veriflow.users.models import User
+    from veriflow.identity.user_models import User
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-
-
-def normalise_email(value: str) -> str:
-    """Trimmed and lower-cased, as stored; a plausible address or ValueError."""
-    value = value.strip().lower()
-    if len(value) > 320 or not _EMAIL.match(value):
-        raise ValueError("not an email address")
-    return value
-
-
-Email = Annotated[str, AfterValidator(normalise_email)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 # The policy (length, common passwords) is checked by the service; this only bounds the input.
 Password = Annotated[str, Field(min_length=1, max_length=1024)]

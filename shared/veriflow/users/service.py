@@ -11,17 +11,17 @@ from sqlalchemy.orm import Session
 from veriflow.access.permissions import SUPERADMIN_ASSIGN, PlatformRole
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.auth.models import OneTimeToken
-from veriflow.auth.models import Session as AuthSession
-from veriflow.auth.opaque import new_token
-from veriflow.auth.passwords import check_password, hash_password, verify_password
 from veriflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category
-from veriflow.notifications.producer import email_after_commit
-from veriflow.users.models import User, UserRole
-from veriflow.users.schemas import normalise_email
+from veriflow.identity.auth_models import OneTimeToken
+from veriflow.identity.auth_models import Session as AuthSession
+from veriflow.identity.emails import normalise_email
+from veriflow.identity.opaque import new_token
+from veriflow.identity.passwords import check_password, hash_password, verify_password
+from veriflow.identity.user_models import User, UserRole
+from veriflow.messaging.notification import Category
+from veriflow.messaging.notify import email_after_commit
 
 CHANGE_EMAIL = "change_email"
 CHANGE_EMAIL_TTL = timedelta(hours=24)

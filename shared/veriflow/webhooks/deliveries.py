@@ -12,10 +12,10 @@ from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
 from veriflow.core.errors import Conflict, NotFound
 from veriflow.core.pagination import Page, paginate
+from veriflow.messaging.webhook_events import TEST_EVENT
+from veriflow.messaging.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from veriflow.messaging.webhooks import dispatch_to, enqueue_after_commit
 from veriflow.webhooks import service
-from veriflow.webhooks.dispatch import dispatch_to, enqueue_after_commit
-from veriflow.webhooks.events import TEST_EVENT
-from veriflow.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 
 @dataclass(frozen=True)

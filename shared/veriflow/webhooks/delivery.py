@@ -15,9 +15,9 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from veriflow.core.db import session_scope
+from veriflow.messaging.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
+from veriflow.messaging.webhooks import DeliveryJob
 from veriflow.webhooks import health, transport
-from veriflow.webhooks.dispatch import DeliveryJob
-from veriflow.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookMessage
 from veriflow.webhooks.settings import get_webhook_settings
 from veriflow.webhooks.signing import secrets_in_use, signed_headers
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
-from veriflow.notifications.producer import enqueue_after_commit
-from veriflow.webhooks.models import WebhookEndpoint
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.notify import enqueue_after_commit
+from veriflow.messaging.webhook_models import WebhookEndpoint
 
 DISABLE_AFTER = timedelta(days=5)
 DISABLED_FAILING = "Disabled automatically: every delivery failed for 5 days."

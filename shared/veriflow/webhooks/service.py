@@ -16,9 +16,9 @@ from veriflow.audit import service as audit
 from veriflow.core.errors import NotFound, ValidationFailed
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
+from veriflow.messaging.webhook_events import EVENT_TYPES
+from veriflow.messaging.webhook_models import WebhookEndpoint
 from veriflow.webhooks import ssrf
-from veriflow.webhooks.events import EVENT_TYPES
-from veriflow.webhooks.models import WebhookEndpoint
 from veriflow.webhooks.settings import get_webhook_settings
 from veriflow.webhooks.signing import new_secret
 

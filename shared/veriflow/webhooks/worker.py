@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from veriflow.core.aws import client
 from veriflow.core.observability import logger
 from veriflow.core.types import utcnow
+from veriflow.messaging.webhooks import DeliveryJob
 from veriflow.webhooks.delivery import attempt
-from veriflow.webhooks.dispatch import DeliveryJob
 
 
 class RetryLater(Exception):

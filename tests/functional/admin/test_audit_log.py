@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from veriflow.core.types import utcnow
@@ -74,7 +73,7 @@ def test_the_rate_limit_applies_per_caller(api: Any, identity: Any, monkeypatch:
     # GIVEN staff may make three requests a minute, members two, and a clock inside one window
     from veriflow.access.limits import get_limit_settings
 
-    monkeypatch.setattr("veriflow.core.ratelimit.time", SimpleNamespace(time=lambda: 6_000_010.0))
+    monkeypatch.setattr("veriflow.core.ratelimit.clock", lambda: 6_000_010.0)
     monkeypatch.setenv("API_RATE_LIMIT_TIERS", '{"staff": 3, "member": 2, "api_key": 5}')
     get_limit_settings.cache_clear()
     admin, other = identity.user(roles=("admin",)), identity.user(roles=("admin",))

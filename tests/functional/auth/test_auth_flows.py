@@ -12,9 +12,9 @@ import httpx
 from sqlalchemy import select, update
 
 from veriflow.audit.models import AuditEvent
-from veriflow.auth.models import RefreshToken
 from veriflow.core.db import session_scope
-from veriflow.users.models import User
+from veriflow.identity.auth_models import RefreshToken
+from veriflow.identity.user_models import User
 
 PASSWORD = "correct horse battery staple"
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from veriflow.auth import oidc
 from veriflow.auth.flow_settings import get_flow_settings
-from veriflow.auth.models import UserIdentity
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.db import session_scope
-from veriflow.users.models import User
+from veriflow.identity.auth_models import UserIdentity
+from veriflow.identity.settings import get_auth_settings
+from veriflow.identity.user_models import User
 
 PROVIDER_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "oidc" / "provider.py"
 

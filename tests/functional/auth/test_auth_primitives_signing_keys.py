@@ -12,11 +12,11 @@ import jwt
 import pytest
 from moto import mock_aws
 
-from veriflow.auth import keys, passwords
-from veriflow.auth.jwt_tokens import INVALID, issue_access_token, verify_access_token
-from veriflow.auth.keyset import new_entry, parse_keyset, public_document
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.errors import Unauthorized
+from veriflow.identity import keys, passwords
+from veriflow.identity.jwt_tokens import INVALID, issue_access_token, verify_access_token
+from veriflow.identity.keyset import new_entry, parse_keyset, public_document
+from veriflow.identity.settings import get_auth_settings
 
 SECRET = "veriflow-test-signing-keys"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

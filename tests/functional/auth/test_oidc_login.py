@@ -19,8 +19,8 @@ import pytest
 from moto import mock_aws
 
 from veriflow.auth import oidc
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.errors import BadRequest, ServiceUnavailable, Unauthorized
+from veriflow.identity.settings import get_auth_settings
 
 REDIRECT = "https://app.veriflow.local/v1/auth/oidc/fake/callback"
 PROVIDER_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "oidc" / "provider.py"

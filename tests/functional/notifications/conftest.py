@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
+from veriflow.identity.user_models import User, UserRole
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.local.outbox import sent_email, sent_sms
-from veriflow.notifications.events import NotificationMessage
+from veriflow.messaging.notification import NotificationMessage
 from veriflow.notifications.models import Delivery, Notification, NotificationPreference
-from veriflow.users.models import User, UserRole
 
 ROOT = Path(__file__).resolve().parents[3]
 

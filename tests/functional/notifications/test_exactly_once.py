@@ -12,8 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.functional.notifications.conftest import Notify
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
 from veriflow.notifications import channels, delivery, worker
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
 
 
 class WorkerDied(BaseException):

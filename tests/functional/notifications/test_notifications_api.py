@@ -163,7 +163,7 @@ def test_a_broadcast_is_fanned_out_by_the_worker_in_batches(
     members = [identity.user() for _ in range(4)]
     suspended = identity.user()
     with session_scope() as session:
-        from veriflow.users.models import User
+        from veriflow.identity.user_models import User
 
         row = session.get(User, suspended.id)
         assert row is not None

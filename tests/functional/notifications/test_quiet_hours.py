@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.functional.notifications.conftest import Notify
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
 from veriflow.notifications import delivery
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
 
 
 class Clock:

@@ -14,9 +14,9 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.functional.notifications.conftest import Notify
 from veriflow.core.db import session_scope
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
-from veriflow.orgs.models import Membership, Organization
-from veriflow.webhooks.models import WebhookEndpoint
+from veriflow.identity.org_models import Membership, Organization
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.webhook_models import WebhookEndpoint
 from veriflow.webhooks.signing import new_secret
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tests.functional.notifications.conftest import Notify
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
 
 
 def _message(key: str, recipients: Recipients, *, category: Category = Category.CHALLENGE,
@@ -105,7 +105,7 @@ def test_unverified_and_suspended_accounts_get_security_mail_only(notify: Notify
 
 def test_an_org_message_reaches_its_owners_and_admins(notify: Notify) -> None:
     from veriflow.core.db import session_scope
-    from veriflow.orgs.models import Membership, Organization
+    from veriflow.identity.org_models import Membership, Organization
 
     # GIVEN an organization with an owner, an admin and a plain member
     owner, admin, member = (notify.user(f"{name}@example.com") for name in ("owner", "admin", "member"))

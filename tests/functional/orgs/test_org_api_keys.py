@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from veriflow.auth.opaque import hash_token
 from veriflow.core.db import session_scope
-from veriflow.orgs.models import ApiKey
+from veriflow.identity.opaque import hash_token
+from veriflow.identity.org_models import ApiKey
 
 
 def test_key_lifecycle_create_use_list_revoke(api: Any, identity: Any) -> None:

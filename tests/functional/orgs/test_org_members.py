@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from veriflow.auth.opaque import hash_token
 from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
-from veriflow.orgs.models import Invitation
+from veriflow.identity.opaque import hash_token
+from veriflow.identity.org_models import Invitation
 
 
 def _invite(api: Any, actor: Any, org: uuid.UUID, email: str, role: str = "issuer") -> dict[str, Any]:

@@ -14,10 +14,10 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from veriflow.core.db import session_scope
+from veriflow.identity.user_models import User
 from veriflow.local import iam
 from veriflow.outbox import service as outbox
 from veriflow.outbox.models import OutboxMessage
-from veriflow.users.models import User
 
 
 def _outbox_rows() -> int:

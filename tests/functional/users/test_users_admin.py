@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from veriflow.auth.models import Session as AuthSession
 from veriflow.core.db import session_scope
-from veriflow.users.models import User
+from veriflow.identity.auth_models import Session as AuthSession
+from veriflow.identity.user_models import User
 from veriflow.users.service import seed_superadmin
 
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from veriflow.auth.models import OneTimeToken
-from veriflow.auth.models import Session as AuthSession
-from veriflow.auth.opaque import hash_token
-from veriflow.auth.passwords import verify_password
 from veriflow.core.db import session_scope
-from veriflow.users.models import User
+from veriflow.identity.auth_models import OneTimeToken
+from veriflow.identity.auth_models import Session as AuthSession
+from veriflow.identity.opaque import hash_token
+from veriflow.identity.passwords import verify_password
+from veriflow.identity.user_models import User
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a much longer passphrase 2026"

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 
 from veriflow.local.outbox import sent_sms
-from veriflow.notifications.events import NotificationMessage
+from veriflow.messaging.notification import NotificationMessage
 from veriflow.notifications.worker import process
 
 

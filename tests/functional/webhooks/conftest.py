@@ -18,16 +18,16 @@ from moto import mock_aws
 
 from tests.conftest import TemplateResources
 from veriflow.access.limits import get_limit_settings
-from veriflow.auth import keys, passwords
 from veriflow.auth.flow_settings import get_flow_settings
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.aws import client
 from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
+from veriflow.identity import keys, passwords
+from veriflow.identity.settings import get_auth_settings
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.local.sqs import QueuePoller
-from veriflow.webhooks.dispatch import dispatch, enqueue_after_commit
+from veriflow.messaging.webhooks import dispatch, enqueue_after_commit
 from veriflow.webhooks.settings import get_webhook_settings
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook
 
 from veriflow.core.db import session_scope
+from veriflow.messaging.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from veriflow.messaging.webhooks import enqueue_after_commit
 from veriflow.webhooks.delivery import RETRY_DELAYS_S
-from veriflow.webhooks.dispatch import enqueue_after_commit
-from veriflow.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def _delivery(delivery_id: uuid.UUID) -> WebhookDelivery:

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from veriflow.core.db import session_scope
-from veriflow.webhooks.dispatch import dispatch, enqueue_after_commit
-from veriflow.webhooks.models import WebhookDelivery, WebhookMessage
+from veriflow.messaging.webhook_models import WebhookDelivery, WebhookMessage
+from veriflow.messaging.webhooks import dispatch, enqueue_after_commit
 
 
 def _count(model: Any) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from veriflow.webhooks.events import EVENT_TYPES
+from veriflow.messaging.webhook_events import EVENT_TYPES
 
 
 def _create(api: Any, actor: Any, org: Any, url: str, **extra: Any) -> dict[str, Any]:

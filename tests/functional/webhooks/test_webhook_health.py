@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from veriflow.core.db import session_scope
-from veriflow.webhooks.models import WebhookDelivery, WebhookEndpoint
+from veriflow.messaging.webhook_models import WebhookDelivery, WebhookEndpoint
 
 
 def _endpoint_row(endpoint: Any) -> WebhookEndpoint:

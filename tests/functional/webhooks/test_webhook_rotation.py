@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
-from veriflow.webhooks.models import WebhookEndpoint
+from veriflow.messaging.webhook_models import WebhookEndpoint
 
 
 def test_both_secrets_verify_during_the_grace_period_and_only_the_new_one_after(

@@ -9,7 +9,7 @@ import pytest
 import urllib3.util.connection
 
 from veriflow.core.db import session_scope
-from veriflow.webhooks.models import WebhookAttempt
+from veriflow.messaging.webhook_models import WebhookAttempt
 
 
 def _register(api: Any, identity: Any, url: str) -> dict[str, Any]:

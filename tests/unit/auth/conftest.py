@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from veriflow.auth import keys, oidc, passwords
-from veriflow.auth.keyset import (
+from veriflow.auth import oidc
+from veriflow.identity import keys, passwords
+from veriflow.identity.keyset import (
     KeySet,
     VerificationKey,
     new_entry,
@@ -17,7 +18,7 @@ from veriflow.auth.keyset import (
     parse_public_document,
     public_document,
 )
-from veriflow.auth.settings import get_auth_settings
+from veriflow.identity.settings import get_auth_settings
 
 
 def reset_auth_caches() -> None:

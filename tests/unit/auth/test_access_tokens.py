@@ -15,9 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from veriflow.auth import keys
-from veriflow.auth.jwt_tokens import EXPIRED, INVALID, issue_access_token, verify_access_token
 from veriflow.core.errors import Unauthorized
+from veriflow.identity import keys
+from veriflow.identity.jwt_tokens import EXPIRED, INVALID, issue_access_token, verify_access_token
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -78,7 +78,7 @@ def test_extra_claims_cannot_override_registered_ones(key_store: Any) -> None:
 
 
 def test_ttl_comes_from_settings(key_store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from veriflow.auth.settings import get_auth_settings
+    from veriflow.identity.settings import get_auth_settings
 
     monkeypatch.setenv("ACCESS_TOKEN_TTL_S", "300")
     get_auth_settings.cache_clear()

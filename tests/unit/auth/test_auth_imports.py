@@ -17,10 +17,10 @@ def _loaded_after(code: str) -> set[str]:
 
 
 def test_importing_the_auth_modules_loads_no_crypto_library() -> None:
-    # GIVEN a fresh interpreter  WHEN every auth module is imported
+    # GIVEN a fresh interpreter  WHEN every credentials module is imported
     loaded = _loaded_after(
-        "import veriflow.auth.passwords, veriflow.auth.opaque, veriflow.auth.jwt_tokens, veriflow.auth.keys, "
-        "veriflow.auth.oidc"
+        "import veriflow.identity.passwords, veriflow.identity.opaque, veriflow.identity.jwt_tokens, "
+        "veriflow.identity.keys, veriflow.auth.oidc"
     )
     # THEN none of the heavy libraries is loaded yet
     assert loaded.isdisjoint(HEAVY)

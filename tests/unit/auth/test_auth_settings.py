@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.settings import SettingsError
+from veriflow.identity.settings import get_auth_settings
 
 PROVIDER = {
     "issuer": "https://accounts.example.com",

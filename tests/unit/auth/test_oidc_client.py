@@ -16,8 +16,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from veriflow.auth import oidc, oidc_provider
-from veriflow.auth.settings import get_auth_settings
 from veriflow.core.errors import Unauthorized
+from veriflow.identity.settings import get_auth_settings
 
 ISSUER = "https://id.example.com"
 CLIENT = "veriflow-web"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from veriflow.auth.opaque import constant_time_equals, hash_token, new_token, token_matches
+from veriflow.identity.opaque import constant_time_equals, hash_token, new_token, token_matches
 
 
 def test_new_token_is_urlsafe_with_256_bits_and_its_digest() -> None:

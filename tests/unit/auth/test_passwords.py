@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from veriflow.auth import passwords
-from veriflow.auth.passwords import (
+from veriflow.core.settings import SettingsError
+from veriflow.identity import passwords
+from veriflow.identity.passwords import (
     SAME_AS_EMAIL,
     TOO_COMMON,
     TOO_LONG,
@@ -18,8 +19,10 @@ from veriflow.auth.passwords import (
     verify_password,
     verify_unknown_user,
 )
-from veriflow.auth.settings import get_auth_settings
-from veriflow.core.settings import SettingsError
+from veriflow.identity.settings import get_auth_settings
+
+# These tests are about hashing: the configured parameters, not the suite's cheap ones.
+pytestmark = pytest.mark.real_argon2
 
 GOOD = "correct horse battery staple"
 

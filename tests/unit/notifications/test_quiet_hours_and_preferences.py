@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from veriflow.notifications.events import Category, Channel
+from veriflow.messaging.notification import Category, Channel
 from veriflow.notifications.preferences import PreferenceError, QuietHours, check_change, check_timezone, matrix
 
 NIGHT = (time(22, 0), time(7, 0))

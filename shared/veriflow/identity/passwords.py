@@ -12,7 +12,7 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from veriflow.auth.settings import get_auth_settings
+from veriflow.identity.settings import get_auth_settings
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -95,7 +95,7 @@ def prepare_dummy_hash() -> None:
 
 @cache
 def _common_passwords() -> frozenset[str]:
-    data = files("veriflow.auth").joinpath("data", "common-passwords.txt.gz").read_bytes()
+    data = files("veriflow.identity").joinpath("data", "common-passwords.txt.gz").read_bytes()
     lines = gzip.decompress(data).decode().splitlines()
     return frozenset(line.strip() for line in lines if line.strip())
 

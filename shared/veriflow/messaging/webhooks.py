@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from veriflow.core.db import insert_ignoring_duplicates
 from veriflow.core.types import new_id, utcnow
+from veriflow.messaging.webhook_events import EVENT_TYPES
+from veriflow.messaging.webhook_models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 from veriflow.outbox import service as outbox
-from veriflow.webhooks.events import EVENT_TYPES
-from veriflow.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 
 class DeliveryJob(BaseModel):

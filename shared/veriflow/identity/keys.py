@@ -20,8 +20,9 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from veriflow.auth.claims import as_utc
-from veriflow.auth.keyset import (
+from veriflow.core import aws
+from veriflow.identity.claims import as_utc
+from veriflow.identity.keyset import (
     KeySet,
     SigningKey,
     VerificationKey,
@@ -32,8 +33,7 @@ from veriflow.auth.keyset import (
     public_document,
     public_jwk,
 )
-from veriflow.auth.settings import get_auth_settings
-from veriflow.core import aws
+from veriflow.identity.settings import get_auth_settings
 
 _NAMESPACE = uuid.UUID("6f3c2a4e-8d1b-4c7a-9e55-0a1b2c3d4e5f")
 

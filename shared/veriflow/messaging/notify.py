@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
+from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
 from veriflow.outbox import service as outbox
 
 QUEUE = "NOTIFICATIONS_QUEUE_URL"

@@ -6,9 +6,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from veriflow.auth import keys
-from veriflow.auth.claims import as_utc, refuse, time_problem
-from veriflow.auth.settings import get_auth_settings
+from veriflow.identity import keys
+from veriflow.identity.claims import as_utc, refuse, time_problem
+from veriflow.identity.settings import get_auth_settings
 
 ALGORITHM = "ES256"
 RESERVED_CLAIMS = frozenset({"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "sid"})

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from veriflow.auth.models import OidcLogin, OneTimeToken, RefreshToken
-from veriflow.auth.models import Session as AuthSession
+from veriflow.identity.auth_models import OidcLogin, OneTimeToken, RefreshToken
+from veriflow.identity.auth_models import Session as AuthSession
 
 # Expired rows stay this long, for investigations, before they go.
 KEEP_EXPIRED = timedelta(days=7)
@@ -28,7 +28,7 @@ def signing_key_max_age() -> timedelta:
 
 def rotate_signing_key_if_due(now: datetime) -> str | None:
     """Rotates when the active key is older than its maximum age; returns the new kid."""
-    from veriflow.auth.keys import load_keys, rotate_signing_key
+    from veriflow.identity.keys import load_keys, rotate_signing_key
 
     if now - load_keys(now=now).active.created_at < signing_key_max_age():
         return None

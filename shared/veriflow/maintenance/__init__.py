@@ -1,1 +1,0 @@
-"""Scheduled housekeeping: key rotation and removal of expired credentials."""
