@@ -6,16 +6,16 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from veriflow.access.authenticate import API_KEY_PREFIX
 from veriflow.access.deps import check_org_permission, org_role
+from veriflow.access.org_scoped import org_page, org_row
 from veriflow.access.permissions import API_KEY_SCOPES, API_KEYS_MANAGE, org_permissions
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.core.errors import NotFound, ValidationFailed
-from veriflow.core.pagination import Page, paginate
+from veriflow.core.errors import ValidationFailed
+from veriflow.core.pagination import Page
 from veriflow.core.types import utcnow
 from veriflow.identity.opaque import new_token
 from veriflow.identity.org_models import ApiKey
@@ -50,18 +50,12 @@ def create(
 def list_keys(
     session: Session, principal: Principal, org_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[ApiKey]:
-    check_org_permission(session, principal, org_id, API_KEYS_MANAGE)
-    query: Select[tuple[ApiKey]] = select(ApiKey)
-    query = query.where(ApiKey.org_id == org_id)
-    return paginate(session, query, ApiKey.created_at, ApiKey.id, limit=limit, cursor=cursor)
+    return org_page(session, principal, org_id, ApiKey, API_KEYS_MANAGE, limit=limit, cursor=cursor)
 
 
 def revoke(session: Session, principal: Principal, org_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
     """Revokes the key at once (idempotent); a key of another organization is not found."""
-    check_org_permission(session, principal, org_id, API_KEYS_MANAGE)
-    key = session.get(ApiKey, key_id)
-    if key is None or key.org_id != org_id:
-        raise NotFound("No such API key.")
+    key = org_row(session, principal, org_id, ApiKey, key_id, API_KEYS_MANAGE, "No such API key.")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(session, "org.api_key.revoked", actor=principal, target=("api_key", key.id), org_id=org_id,

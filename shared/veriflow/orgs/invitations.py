@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from veriflow.access.deps import check_org_permission, org_role
+from veriflow.access.org_scoped import org_page, org_row
 from veriflow.access.permissions import ASSIGNABLE_ORG_ROLES, MEMBERS_INVITE, OrgRole
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
 from veriflow.core.errors import Conflict, Forbidden, NotFound
-from veriflow.core.pagination import Page, paginate
+from veriflow.core.pagination import Page
 from veriflow.core.types import utcnow
 from veriflow.identity.opaque import hash_token, new_token
 from veriflow.identity.org_models import Invitation, Membership, Organization
@@ -67,17 +68,11 @@ def invite(session: Session, principal: Principal, org_id: uuid.UUID, email: str
 def list_invitations(
     session: Session, principal: Principal, org_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[Invitation]:
-    check_org_permission(session, principal, org_id, MEMBERS_INVITE)
-    query: Select[tuple[Invitation]] = select(Invitation)
-    query = query.where(Invitation.org_id == org_id)
-    return paginate(session, query, Invitation.created_at, Invitation.id, limit=limit, cursor=cursor)
+    return org_page(session, principal, org_id, Invitation, MEMBERS_INVITE, limit=limit, cursor=cursor)
 
 
 def revoke(session: Session, principal: Principal, org_id: uuid.UUID, invitation_id: uuid.UUID) -> Invitation:
-    check_org_permission(session, principal, org_id, MEMBERS_INVITE)
-    invitation = session.get(Invitation, invitation_id)
-    if invitation is None or invitation.org_id != org_id:
-        raise NotFound("No such invitation.")
+    invitation = org_row(session, principal, org_id, Invitation, invitation_id, MEMBERS_INVITE, "No such invitation.")
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
         audit.record(session, "org.invitation.revoked", actor=principal, target=("invitation", invitation.id),

@@ -6,15 +6,15 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from veriflow.access.deps import check_org_permission
+from veriflow.access.org_scoped import org_page, org_row
 from veriflow.access.permissions import WEBHOOKS_MANAGE
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.core.errors import NotFound, ValidationFailed
-from veriflow.core.pagination import Page, paginate
+from veriflow.core.errors import ValidationFailed
+from veriflow.core.pagination import Page
 from veriflow.core.types import utcnow
 from veriflow.messaging.webhook_events import EVENT_TYPES
 from veriflow.messaging.webhook_models import WebhookEndpoint
@@ -43,19 +43,13 @@ def create(
 def list_endpoints(
     session: Session, principal: Principal, org_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> Page[WebhookEndpoint]:
-    check_org_permission(session, principal, org_id, WEBHOOKS_MANAGE)
-    query: Select[tuple[WebhookEndpoint]] = select(WebhookEndpoint)
-    query = query.where(WebhookEndpoint.org_id == org_id)
-    return paginate(session, query, WebhookEndpoint.created_at, WebhookEndpoint.id, limit=limit, cursor=cursor)
+    return org_page(session, principal, org_id, WebhookEndpoint, WEBHOOKS_MANAGE, limit=limit, cursor=cursor)
 
 
 def get(session: Session, principal: Principal, org_id: uuid.UUID, endpoint_id: uuid.UUID) -> WebhookEndpoint:
     """The endpoint, if the caller manages the organization's webhooks and it is that organization's."""
-    check_org_permission(session, principal, org_id, WEBHOOKS_MANAGE)
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.org_id != org_id:
-        raise NotFound("No such webhook endpoint.")
-    return endpoint
+    return org_row(session, principal, org_id, WebhookEndpoint, endpoint_id, WEBHOOKS_MANAGE,
+                   "No such webhook endpoint.")
 
 
 def update(
