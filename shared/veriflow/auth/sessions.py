@@ -78,7 +78,8 @@ def _rotate(db: DbSession, token: RefreshToken, session: Session, user: User, pr
     ttl = timedelta(days=get_flow_settings().refresh_token_ttl_days)
     successor, digest = new_token(REFRESH_PREFIX)
     access, access_expires = issue_access_token(str(user.id), session_id=str(session.id), now=now)
-    pair = TokenPair(access, access_expires, successor, now + ttl, session.id)
+    # A rotated token never outlives its session: the session's expiry is the sign-in's horizon.
+    pair = TokenPair(access, access_expires, successor, min(now + ttl, session.expires_at), session.id)
     sealed = seal(presented, {"access": access, "access_expires_at": access_expires.isoformat(),
                               "refresh": successor, "refresh_expires_at": pair.refresh_expires_at.isoformat()})
     # Only one request may rotate a token: the update is conditional on it not being rotated yet.
