@@ -17,8 +17,8 @@ from veriflow.auth.passwords import check_password, hash_password, needs_rehash,
 from veriflow.core.db import CommitThenRaise, session_scope
 from veriflow.core.errors import Forbidden, Unauthorized, ValidationFailed
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category
-from veriflow.notifications.producer import email_after_commit
+from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
+from veriflow.notifications.producer import email_after_commit, enqueue_after_commit
 from veriflow.users.models import User
 
 BAD_CREDENTIALS = "The email or password is wrong."
@@ -126,8 +126,21 @@ def verify_email(token: str) -> None:
                 raise Unauthorized("The link is invalid, used or expired.")
             audit.record(db, "user.email.changed", actor_type="user", actor_id=str(user.id), target=("user", user.id))
             user.email = new_email
+        first = user.email_verified_at is None
         user.email_verified_at = utcnow()
+        if first:
+            _welcome(db, user)
         audit.record(db, "auth.email.verified", actor_type="user", actor_id=str(user.id), target=("user", user.id))
+
+
+def _welcome(db: DbSession, user: User) -> None:
+    """The new account's first inbox entry, once its address is proven. One key per account: a
+    second proof (or a redelivered message) adds nothing."""
+    enqueue_after_commit(db, NotificationMessage(
+        idempotency_key=f"auth.welcome:{user.id}", recipients=Recipients(user_ids=[user.id]),
+        category=Category.SYSTEM, template="auth.welcome", data={"display_name": user.display_name},
+        channels=[Channel.IN_APP],
+    ))
 
 
 def resend_verification(email: str) -> None:

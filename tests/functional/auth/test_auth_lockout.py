@@ -71,7 +71,8 @@ def test_an_unknown_address_locks_exactly_like_a_registered_one(stack: Any) -> N
     # AND both lockouts are audited, the unknown one with the address that was tried
     lockouts = _audit("auth.lockout")
     assert len(lockouts) == 2
-    assert lockouts[1].details["email"] == "ghost@example.com" and lockouts[1].actor_id is None
+    assert lockouts[1].details["email"] == "ghost@example.com"
+    assert lockouts[1].actor_id is None
 
 
 def test_an_unknown_address_is_counted_case_and_space_insensitively(stack: Any) -> None:
