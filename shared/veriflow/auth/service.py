@@ -14,11 +14,12 @@ from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.auth.models import OneTimeToken
 from veriflow.auth.opaque import hash_token, new_token
 from veriflow.auth.passwords import check_password, hash_password, needs_rehash, verify_password, verify_unknown_user
+from veriflow.auth.welcome import welcome_after_commit
 from veriflow.core.db import CommitThenRaise, session_scope
 from veriflow.core.errors import Forbidden, Unauthorized, ValidationFailed
 from veriflow.core.types import utcnow
-from veriflow.notifications.events import Category, Channel, NotificationMessage, Recipients
-from veriflow.notifications.producer import email_after_commit, enqueue_after_commit
+from veriflow.notifications.events import Category
+from veriflow.notifications.producer import email_after_commit
 from veriflow.users.models import User
 
 BAD_CREDENTIALS = "The email or password is wrong."
@@ -129,18 +130,8 @@ def verify_email(token: str) -> None:
         first = user.email_verified_at is None
         user.email_verified_at = utcnow()
         if first:
-            _welcome(db, user)
+            welcome_after_commit(db, user)
         audit.record(db, "auth.email.verified", actor_type="user", actor_id=str(user.id), target=("user", user.id))
-
-
-def _welcome(db: DbSession, user: User) -> None:
-    """The new account's first inbox entry, once its address is proven. One key per account: a
-    second proof (or a redelivered message) adds nothing."""
-    enqueue_after_commit(db, NotificationMessage(
-        idempotency_key=f"auth.welcome:{user.id}", recipients=Recipients(user_ids=[user.id]),
-        category=Category.SYSTEM, template="auth.welcome", data={"display_name": user.display_name},
-        channels=[Channel.IN_APP],
-    ))
 
 
 def resend_verification(email: str) -> None:
@@ -172,7 +163,9 @@ def reset_password(token: str, password: str) -> None:
         user.password_hash, user.password_changed_at = hash_password(password), utcnow()
         lockout.clear(db, user.email, user.id)
         # The address received the link, so it is proven.
-        user.email_verified_at = user.email_verified_at or utcnow()
+        if user.email_verified_at is None:
+            user.email_verified_at = utcnow()
+            welcome_after_commit(db, user)
         revoked = sessions.revoke_all(db, user.id, "password_reset")
         audit.record(db, "auth.password.reset", actor_type="user", actor_id=str(user.id), target=("user", user.id),
                      sessions_revoked=revoked)

@@ -59,3 +59,19 @@ def test_confirming_a_changed_address_sends_no_second_welcome(stack: Any) -> Non
     stack.cloud.drain_queues()
     # THEN the inbox still holds the one welcome
     assert [entry["template"] for entry in _inbox(stack, tokens)] == ["auth.welcome"]
+
+
+def test_a_password_reset_that_proves_the_address_welcomes_the_account(stack: Any) -> None:
+    # GIVEN an account that never used its verification link
+    assert stack.register().status_code == 202
+    stack.messages()
+    # WHEN its owner resets the password through the emailed link (which proves the address)
+    assert stack.api.post("/v1/auth/password/forgot", json={"email": "ada@example.com"}).status_code == 202
+    token = stack.token_from("auth.reset_password")
+    new_password = "another long passphrase 2026"
+    reset = stack.api.post("/v1/auth/password/reset", json={"token": token, "password": new_password})
+    assert reset.status_code == 204, reset.text
+    stack.cloud.drain_queues()
+    # THEN the welcome is in the inbox
+    tokens = stack.login(password=new_password)
+    assert [entry["template"] for entry in _inbox(stack, tokens.json())] == ["auth.welcome"]
