@@ -95,4 +95,5 @@ class LoginFailures(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Maintenance deletes counts untouched for a week.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)

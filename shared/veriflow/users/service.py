@@ -196,7 +196,7 @@ def _recheck_password(session: Session, principal: Principal, user: User, passwo
                      reason="locked")
         raise CommitThenRaise(refused)
     if user.password_hash is not None and verify_password(user.password_hash, password):
-        lockout.clear(session, user.email)
+        lockout.clear(session, user.email, user.id)
         return
     lockout.count_failure(session, user.email, now, user_id=user.id, action="user.password.check_failed",
                           reason="bad_password", actor_type=principal.kind, route=route)

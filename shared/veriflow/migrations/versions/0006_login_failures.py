@@ -29,7 +29,11 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("email_hash", name=op.f("pk_auth_login_failures")),
     )
+    with op.batch_alter_table("auth_login_failures", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_auth_login_failures_updated_at"), ["updated_at"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("auth_login_failures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_auth_login_failures_updated_at"))
     op.drop_table("auth_login_failures")
