@@ -53,6 +53,9 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, allow_localhost: 
     deadline = _Deadline(connection, budget)
     status: int | None = None
     try:
+        connection.connect()
+        if deadline.passed:  # it fired while there was no socket to shut yet
+            raise TimeoutError
         connection.request("POST", target.path, body=body, headers={**headers, "host": target.host_header},
                            preload_content=False)
         response = connection.getresponse()
