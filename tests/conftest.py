@@ -457,8 +457,8 @@ def any_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 def reset_identity_caches() -> None:
     from veriflow.access.limits import get_limit_settings
-    from veriflow.auth.flow_settings import get_flow_settings
     from veriflow.identity import keys, passwords
+    from veriflow.identity.flow_settings import get_flow_settings
     from veriflow.identity.settings import get_auth_settings
 
     for cached in (get_auth_settings, get_flow_settings, get_limit_settings):

@@ -47,9 +47,8 @@ def _request(
 def _start_dev(workdir: Path) -> Stack:
     """`veriflow migrate` then `veriflow dev` on a free port, as `make dev` runs them; run from
     `workdir`, where the server leaves the file that tells `veriflow fire` its port."""
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "DATABASE_", "MOTO_", "POWERTOOLS_"))
-    }
+    inherited = ("AWS_", "DATABASE_", "MOTO_", "POWERTOOLS_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(inherited)}
     env.update(SQLITE_PATH=str(workdir / "veriflow.sqlite3"), STAGE="local", PYTHONUNBUFFERED="1")
     subprocess.run([*VERIFLOW, "migrate"], cwd=workdir, env=env, check=True, capture_output=True)
     port, moto_port = _free_port(), _free_port()
@@ -170,6 +169,18 @@ def _mail(base: str, to: str, subject: str) -> dict[str, Any]:
     raise AssertionError(f"no mail {subject!r} to {to} within 30 s")
 
 
+def _unread_soon(base: str, auth: dict[str, str], expected: int) -> int:
+    """The unread count once it reaches `expected` (the worker polls in the background), or after 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        status, _, body = _request("GET", f"{base}/v1/notifications/unread-count", headers=auth)
+        assert status == 200
+        unread = int(json.loads(body)["unread"])
+        if unread >= expected or time.monotonic() > deadline:
+            return unread
+        time.sleep(0.2)
+
+
 def test_the_readme_walk_sign_up_verify_sign_in_and_out(dev_stack: Stack) -> None:
     """README "A first walk": the same calls, in the same order."""
     base, _, _ = dev_stack
@@ -198,8 +209,8 @@ def test_the_readme_walk_sign_up_verify_sign_in_and_out(dev_stack: Stack) -> Non
     # THEN their account and session answer, and signing out ends the session
     status, _, body = _request("GET", f"{base}/v1/users/me", headers=auth)
     assert (status, json.loads(body)["email"]) == (200, "walk@example.com")
-    status, _, body = _request("GET", f"{base}/v1/notifications/unread-count", headers=auth)
-    assert status == 200
+    # AND the welcome the verification queued reaches the inbox through the worker
+    assert _unread_soon(base, auth, 1) == 1
     assert _request("POST", f"{base}/v1/auth/logout", b"", auth)[0] == 204
     assert _request("GET", f"{base}/v1/auth/sessions", headers=auth)[0] == 401
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
 from veriflow.identity import keys
-from veriflow.identity.auth_models import OneTimeToken, RefreshToken, Session
+from veriflow.identity.auth_models import LoginFailures, OneTimeToken, RefreshToken, Session
 from veriflow.identity.settings import get_auth_settings
 from veriflow.identity.user_models import User
 from veriflow.local import MOTO_CONFIG, LocalCloud
@@ -58,6 +58,11 @@ def test_expired_credentials_are_purged_and_live_ones_kept(cloud: LocalCloud) ->
             RefreshToken(session_id=live.id, token_hash="b" * 64, expires_at=now + timedelta(days=30)),
             OneTimeToken(user_id=user.id, purpose="reset_password", token_hash="c" * 64,
                          expires_at=now - timedelta(days=8)),
+            # Failures of an address last tried eight days ago, and of one tried an hour ago
+            LoginFailures(email_hash="d" * 64, failures=3, window_started_at=now - timedelta(days=8),
+                          updated_at=now - timedelta(days=8)),
+            LoginFailures(email_hash="e" * 64, failures=2, window_started_at=now - timedelta(hours=1),
+                          updated_at=now - timedelta(hours=1)),
         ])
     # WHEN the daily schedule fires, twice (a redelivered event)
     first, second = _results(cloud), _results(cloud)
@@ -67,6 +72,7 @@ def test_expired_credentials_are_purged_and_live_ones_kept(cloud: LocalCloud) ->
         assert db.scalar(select(func.count()).select_from(Session)) == 1
         assert db.scalar(select(func.count()).select_from(RefreshToken)) == 1
         assert db.scalar(select(func.count()).select_from(OneTimeToken)) == 0
+        assert list(db.scalars(select(LoginFailures.email_hash))) == ["e" * 64]
 
 
 def test_the_signing_key_rotates_only_when_due(cloud: LocalCloud, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ def record(
     *,
     actor: Principal | None = None,
     actor_id: str | None = None,
+    actor_type: str | None = None,
     target: tuple[str, object] | None = None,
     org_id: uuid.UUID | None = None,
     **details: Any,
@@ -28,9 +29,15 @@ def record(
     """Adds one audit record in the caller's transaction, with the request's IP, agent and id.
 
     `actor` is the authenticated caller; without one, `actor_id` names who acted (e.g. the
-    account a failed login was for) and the actor type is `anonymous`."""
+    account a failed login was for) and the actor type is `anonymous`, unless `actor_type` says
+    otherwise: `user` once the person proved who they are (a successful sign-in), `system` for what
+    the platform does by itself (no `actor_id` then)."""
     request = current_request()
-    actor_type, actor_ref = actor.audit_actor if actor else ("anonymous", actor_id)
+    actor_ref: str | None
+    if actor is not None:
+        actor_type, actor_ref = actor.audit_actor
+    else:
+        actor_type, actor_ref = actor_type or "anonymous", actor_id
     event = AuditEvent(
         action=action,
         actor_type=actor_type,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session as DbSession
 
 from veriflow.access.deps import CurrentUser
 from veriflow.auth import service, sessions
-from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.auth.schemas import (
     AcceptedPublic,
     EmailIn,
@@ -27,6 +26,7 @@ from veriflow.auth.schemas import (
 from veriflow.core.deps import SessionDep
 from veriflow.core.errors import NotFound, Unauthorized
 from veriflow.core.ratelimit import per_ip
+from veriflow.identity.flow_settings import get_flow_settings
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 jwks_router = APIRouter(tags=["auth"])

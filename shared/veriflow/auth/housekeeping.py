@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from veriflow.identity.auth_models import OidcLogin, OneTimeToken, RefreshToken
+from veriflow.identity.auth_models import LoginFailures, OidcLogin, OneTimeToken, RefreshToken
 from veriflow.identity.auth_models import Session as AuthSession
 
 # Expired rows stay this long, for investigations, before they go.
@@ -36,7 +36,8 @@ def rotate_signing_key_if_due(now: datetime) -> str | None:
 
 
 def purge_expired(session: Session, now: datetime) -> dict[str, int]:
-    """Deletes credentials that can no longer be used: expired a week ago or more."""
+    """Deletes credentials that can no longer be used (expired a week ago or more), and lockout
+    counts untouched for a week."""
     cutoff = now - KEEP_EXPIRED
     dead_sessions = select(AuthSession.id).where(AuthSession.expires_at < cutoff)
     counts = {
@@ -44,5 +45,9 @@ def purge_expired(session: Session, now: datetime) -> dict[str, int]:
         "oidc_logins": session.execute(delete(OidcLogin).where(OidcLogin.expires_at < cutoff)),
         "refresh_tokens": session.execute(delete(RefreshToken).where(RefreshToken.expires_at < cutoff)),
         "sessions": session.execute(delete(AuthSession).where(AuthSession.id.in_(dead_sessions))),
+        # Failure counts of addresses (most without an account) nobody has tried for a week.
+        "login_failures": session.execute(delete(LoginFailures).where(
+            LoginFailures.updated_at < cutoff,
+            or_(LoginFailures.locked_until.is_(None), LoginFailures.locked_until < cutoff))),
     }
     return {name: int(result.rowcount) for name, result in counts.items()}  # type: ignore[attr-defined]

@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session as DbSession
 
 from veriflow.audit import service as audit
 from veriflow.auth import oidc, sessions
-from veriflow.auth.flow_settings import get_flow_settings
+from veriflow.auth.welcome import welcome_after_commit
 from veriflow.core.db import session_scope
 from veriflow.core.errors import Forbidden, Unauthorized
 from veriflow.core.types import utcnow
 from veriflow.identity.auth_models import OidcLogin, UserIdentity
+from veriflow.identity.flow_settings import get_flow_settings
 from veriflow.identity.opaque import hash_token
 from veriflow.identity.user_models import User
 
@@ -51,8 +52,8 @@ def callback(provider: str, code: str, state: str) -> sessions.TokenPair:
         if user.status != "active":
             raise Forbidden("The account is suspended.")
         pair = sessions.start_session(db, user)
-        audit.record(db, "auth.login.succeeded", actor_id=str(user.id), target=("session", pair.session_id),
-                     provider=provider)
+        audit.record(db, "auth.login.succeeded", actor_type="user", actor_id=str(user.id),
+                     target=("session", pair.session_id), provider=provider)
         return pair
 
 
@@ -72,11 +73,13 @@ def _user_for(db: DbSession, provider: str, identity: oidc.OidcIdentity) -> User
         db.add(user)
         db.flush()
         audit.record(db, "auth.register", actor_id=str(user.id), target=("user", user.id), provider=provider)
+        welcome_after_commit(db, user)
     elif user.email_verified_at is None:
         # Someone registered this address without proving it: the provider just did, for the
         # person signing in now. The unproven password and its sessions are dropped.
         user.password_hash, user.email_verified_at = None, utcnow()
         sessions.revoke_all(db, user.id, "account_linked")
+        welcome_after_commit(db, user)
     db.add(UserIdentity(user_id=user.id, provider=provider, subject=identity.sub, email=email))
     audit.record(db, "auth.identity.linked", actor_id=str(user.id), target=("user", user.id), provider=provider)
     return user

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session as DbSession
 
 from veriflow.audit import service as audit
 from veriflow.auth import sessions
-from veriflow.auth.flow_settings import get_flow_settings
-from veriflow.core.db import session_scope
-from veriflow.core.errors import Forbidden, Locked, Unauthorized, ValidationFailed
+from veriflow.auth.welcome import welcome_after_commit
+from veriflow.core.db import CommitThenRaise, session_scope
+from veriflow.core.errors import Forbidden, Unauthorized, ValidationFailed
 from veriflow.core.types import utcnow
+from veriflow.credentials import lockout
 from veriflow.identity.auth_models import OneTimeToken
+from veriflow.identity.flow_settings import get_flow_settings
 from veriflow.identity.opaque import hash_token, new_token
 from veriflow.identity.passwords import (
     check_password,
@@ -67,47 +69,35 @@ def register(email: str, password: str, display_name: str) -> None:
 
 
 def login(email: str, password: str, now: datetime | None = None) -> sessions.TokenPair:
-    """Checks the password, counts failures (5 in 15 minutes lock the account for 15 minutes)."""
+    """Checks the password and counts failures per address, registered or not (5 in 15 minutes
+    lock it for 15 minutes). Every path that checks a password pays for one argon2 verification."""
     now = now or utcnow()
     with session_scope() as db:
-        user = db.scalars(select(User).where(User.email == email).with_for_update()).one_or_none()
-        if user is None:
-            verify_unknown_user(password)
-            audit.record(db, "auth.login.failed", email=email, reason="unknown_account")
-            failure: Exception = Unauthorized(BAD_CREDENTIALS)
-        elif user.locked_until is not None and user.locked_until > now:
-            retry = max(1, int((user.locked_until - now).total_seconds()))
-            failure = Locked("The account is locked after repeated failed sign-ins.",
-                             details={"retry_after_s": retry}, headers={"Retry-After": str(retry)})
-        elif user.password_hash is None or not verify_password(user.password_hash, password):
-            _count_failure(db, user, now)
-            failure = Unauthorized(BAD_CREDENTIALS)
+        failure: Exception | None = lockout.locked(db, email, now)
+        if failure is not None:
+            audit.record(db, "auth.login.failed", email=email, reason="locked")
+            raise CommitThenRaise(failure)
+        user = db.scalars(select(User).where(User.email == email)).one_or_none()
+        if user is None or user.password_hash is None:
+            verify_unknown_user(password)  # the same work as a wrong password of a real account
+            reason = "unknown_account" if user is None else "no_password"
+        elif not verify_password(user.password_hash, password):
+            reason = "bad_password"
         elif user.status != "active":
             audit.record(db, "auth.login.refused", actor_id=str(user.id), target=("user", user.id), reason=user.status)
-            failure = Forbidden("The account is suspended.")
+            raise CommitThenRaise(Forbidden("The account is suspended."))
         else:
-            user.failed_logins, user.failed_window_started_at, user.locked_until = 0, None, None
+            lockout.clear(db, email, user.id)
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
             pair = sessions.start_session(db, user, now)
-            audit.record(db, "auth.login.succeeded", actor_id=str(user.id), target=("session", pair.session_id))
+            audit.record(db, "auth.login.succeeded", actor_type="user", actor_id=str(user.id),
+                         target=("session", pair.session_id))
             return pair
-    raise failure  # after the commit: the failure is counted and audited
-
-
-def _count_failure(db: DbSession, user: User, now: datetime) -> None:
-    settings = get_flow_settings()
-    window = timedelta(minutes=settings.lockout_window_min)
-    if user.failed_window_started_at is None or now - user.failed_window_started_at > window:
-        user.failed_window_started_at, user.failed_logins = now, 0
-    user.failed_logins += 1
-    audit.record(db, "auth.login.failed", actor_id=str(user.id), target=("user", user.id), reason="bad_password",
-                 failures=user.failed_logins)
-    if user.failed_logins >= settings.lockout_threshold:
-        user.locked_until = now + timedelta(minutes=settings.lockout_duration_min)
-        user.failed_logins, user.failed_window_started_at = 0, None
-        audit.record(db, "auth.lockout", actor_id=str(user.id), target=("user", user.id),
-                     until=user.locked_until.isoformat())
+        lockout.count_failure(db, email, now, user_id=user.id if user else None, action="auth.login.failed",
+                              reason=reason)
+        # Counted and audited although the answer is a 401.
+        raise CommitThenRaise(Unauthorized(BAD_CREDENTIALS))
 
 
 def refresh(presented: str) -> sessions.TokenPair:
@@ -142,10 +132,13 @@ def verify_email(token: str) -> None:
             new_email = str((row.data or {})["email"])
             if db.scalars(select(User.id).where(User.email == new_email, User.id != user.id)).first():
                 raise Unauthorized("The link is invalid, used or expired.")
-            audit.record(db, "user.email.changed", actor_id=str(user.id), target=("user", user.id))
+            audit.record(db, "user.email.changed", actor_type="user", actor_id=str(user.id), target=("user", user.id))
             user.email = new_email
+        first = user.email_verified_at is None
         user.email_verified_at = utcnow()
-        audit.record(db, "auth.email.verified", actor_id=str(user.id), target=("user", user.id))
+        if first:
+            welcome_after_commit(db, user)
+        audit.record(db, "auth.email.verified", actor_type="user", actor_id=str(user.id), target=("user", user.id))
 
 
 def resend_verification(email: str) -> None:
@@ -175,9 +168,11 @@ def reset_password(token: str, password: str) -> None:
         user = db.get_one(User, row.user_id, with_for_update=True)
         _policy(password, user.email)
         user.password_hash, user.password_changed_at = hash_password(password), utcnow()
-        user.failed_logins, user.failed_window_started_at, user.locked_until = 0, None, None
+        lockout.clear(db, user.email, user.id)
         # The address received the link, so it is proven.
-        user.email_verified_at = user.email_verified_at or utcnow()
+        if user.email_verified_at is None:
+            user.email_verified_at = utcnow()
+            welcome_after_commit(db, user)
         revoked = sessions.revoke_all(db, user.id, "password_reset")
-        audit.record(db, "auth.password.reset", actor_id=str(user.id), target=("user", user.id),
+        audit.record(db, "auth.password.reset", actor_type="user", actor_id=str(user.id), target=("user", user.id),
                      sessions_revoked=revoked)

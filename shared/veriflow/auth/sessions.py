@@ -10,12 +10,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from veriflow.audit import service as audit
-from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.auth.sealing import seal, unseal
 from veriflow.core.errors import Unauthorized
 from veriflow.core.observability import current_request
 from veriflow.core.types import utcnow
 from veriflow.identity.auth_models import RefreshToken, Session
+from veriflow.identity.flow_settings import get_flow_settings
 from veriflow.identity.jwt_tokens import issue_access_token
 from veriflow.identity.opaque import hash_token, new_token
 from veriflow.identity.user_models import User
@@ -78,7 +78,8 @@ def _rotate(db: DbSession, token: RefreshToken, session: Session, user: User, pr
     ttl = timedelta(days=get_flow_settings().refresh_token_ttl_days)
     successor, digest = new_token(REFRESH_PREFIX)
     access, access_expires = issue_access_token(str(user.id), session_id=str(session.id), now=now)
-    pair = TokenPair(access, access_expires, successor, now + ttl, session.id)
+    # A rotated token never outlives its session: the session's expiry is the sign-in's horizon.
+    pair = TokenPair(access, access_expires, successor, min(now + ttl, session.expires_at), session.id)
     sealed = seal(presented, {"access": access, "access_expires_at": access_expires.isoformat(),
                               "refresh": successor, "refresh_expires_at": pair.refresh_expires_at.isoformat()})
     # Only one request may rotate a token: the update is conditional on it not being rotated yet.

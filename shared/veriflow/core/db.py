@@ -140,20 +140,36 @@ def after_commit(session: Session, callback: Callable[[Session], None]) -> None:
     session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
+class CommitThenRaise(Exception):
+    """Raised inside `session_scope` to commit the work done so far and then raise `error`: a wrong
+    password is counted and audited although the request fails."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A session that commits on success and rolls back on error; then runs its `after_commit` work."""
+    """A session that commits on success and rolls back on error (but commits on `CommitThenRaise`);
+    then runs its `after_commit` work."""
     get_engine()
     assert _sessions is not None
+    deferred: Exception | None = None
     with _sessions() as session:
         try:
             with session.begin():
-                yield session
+                try:
+                    yield session
+                except CommitThenRaise as wanted:
+                    deferred = wanted.error
         except BaseException:
             session.info.pop(AFTER_COMMIT, None)
             raise
         for callback in session.info.pop(AFTER_COMMIT, []):
             callback(session)
+    if deferred is not None:
+        raise deferred
 
 
 def insert_ignoring_duplicates(

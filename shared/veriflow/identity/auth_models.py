@@ -82,3 +82,18 @@ class UserIdentity(IdMixin, CreatedMixin, Base):
 
 
 Index("ix_auth_sessions_user_live", Session.user_id, Session.revoked_at)
+
+
+class LoginFailures(Base):
+    """Failed password checks of one email address, registered or not: an address nobody owns
+    locks exactly like one somebody does, so the lockout tells nobody which addresses have
+    accounts. Keyed by a hash of the normalised address (mistyped addresses are not kept)."""
+
+    __tablename__ = "auth_login_failures"
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+    # Maintenance deletes counts untouched for a week.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)

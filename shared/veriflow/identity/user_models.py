@@ -27,7 +27,8 @@ class User(IdMixin, CreatedMixin, Base):
     phone_verified_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended
     suspended_reason: Mapped[str | None] = mapped_column(String(500))
-    # Lockout: failures counted inside a window; a lock lasts until locked_until.
+    # Lockout is counted per address in auth_login_failures; `locked_until` mirrors a lock for
+    # administrators. The two counters below are no longer written (dropped in a later release).
     failed_logins: Mapped[int] = mapped_column(default=0)
     failed_window_started_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]

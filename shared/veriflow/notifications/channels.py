@@ -3,22 +3,38 @@ dispatch happen inside the worker's transactions instead (see worker.py)."""
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+
 from botocore.exceptions import ClientError
 
 from veriflow.core.aws import client
 from veriflow.notifications.render import Rendered
 from veriflow.notifications.settings import get_notification_settings
 
-# Provider answers that no retry can change: the delivery is recorded as rejected.
-PERMANENT_ERRORS = frozenset({
-    "MessageRejected", "InvalidParameterValue", "InvalidParameter", "MailFromDomainNotVerified",
-    "AccountSendingPaused", "OptedOut",
+# Answers about this one recipient that no retry can change: the delivery is recorded as rejected.
+RECIPIENT_ERRORS = frozenset({"MessageRejected", "InvalidParameterValue", "InvalidParameter", "OptedOut"})
+# Answers about our account or its configuration (sending paused, a configuration set or MAIL FROM
+# domain gone wrong, throttled, a missing permission): every message fails alike until someone acts
+# or the provider lets up. They are retried with backoff, and alarmed; the mail is not lost.
+ACCOUNT_ERRORS = frozenset({
+    "AccountSendingPausedException", "ConfigurationSetSendingPausedException", "ConfigurationSetDoesNotExist",
+    "ConfigurationSetDoesNotExistException", "MailFromDomainNotVerifiedException", "MailFromDomainNotVerified",
+    "Throttling", "ThrottlingException", "Throttled", "LimitExceededException", "SendingPausedException",
+    "AccessDenied", "AccessDeniedException", "AuthorizationError", "KMSThrottling",
 })
 
 
 class Rejected(Exception):
     """The provider refused this message for good (a bad address, an opted-out number)."""
 
+
+class ProviderUnavailable(Exception):
+    """The provider refuses every message for now, for reasons of the account, not the recipient."""
+
+    def __init__(self, provider: str, code: str, message: str) -> None:
+        super().__init__(f"{provider} {code}: {message}")
+        self.provider = provider
+        self.code = code
 
 
 def send_email(to: str, rendered: Rendered) -> str:
@@ -37,7 +53,7 @@ def send_email(to: str, rendered: Rendered) -> str:
     try:
         return str(client("ses").send_email(**request)["MessageId"])
     except ClientError as exc:
-        _raise_permanent(exc)
+        _classify("ses", exc, sender=parseaddr(settings.email_from)[1])
         raise
 
 
@@ -50,11 +66,18 @@ def send_sms(phone: str, text: str) -> str:
     try:
         return str(client("sns").publish(PhoneNumber=phone, Message=text, MessageAttributes=attributes)["MessageId"])
     except ClientError as exc:
-        _raise_permanent(exc)
+        _classify("sns", exc)
         raise
 
 
-def _raise_permanent(exc: ClientError) -> None:
-    code = exc.response.get("Error", {}).get("Code", "")
-    if code in PERMANENT_ERRORS:
-        raise Rejected(f"{code}: {exc.response.get('Error', {}).get('Message', '')}") from exc
+def _classify(provider: str, exc: ClientError, *, sender: str | None = None) -> None:
+    """Raises Rejected for a recipient's error, ProviderUnavailable for the account's; anything else
+    (a network error, a 5xx) propagates as it is and is retried like any failure."""
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    # SES names the identity that failed verification: our own sender is the account's problem
+    # (every email fails), a recipient (the SES sandbox) is that recipient's.
+    if code in ACCOUNT_ERRORS or (code == "MessageRejected" and sender and sender.lower() in message.lower()):
+        raise ProviderUnavailable(provider, code, message) from exc
+    if code in RECIPIENT_ERRORS:
+        raise Rejected(f"{code}: {message}") from exc

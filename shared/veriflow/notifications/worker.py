@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from sqlalchemy.orm import Session
 
+from veriflow.core.aws import client, queue_url
 from veriflow.core.db import session_scope
-from veriflow.core.observability import logger
+from veriflow.core.observability import logger, metrics
 from veriflow.messaging import webhooks
 from veriflow.messaging.notification import Channel, NotificationMessage, Recipients
 from veriflow.messaging.notify import enqueue_many
@@ -30,8 +33,38 @@ from veriflow.notifications.settings import get_notification_settings
 SECRET_KEYS = frozenset({"token", "code", "secret", "password"})
 
 
+# How long a message that met a provider outage waits before its next receive, by the receive that
+# failed: 1 min, 5 min, 30 min, 2 h, 2 h. The queue's fifth receive is its last (maxReceiveCount 5):
+# after about 4.5 h of outage the message waits in the dead-letter queue for a redrive, never lost.
+OUTAGE_BACKOFF_S = (60, 300, 1800, 7200, 7200)
+# Emitted on every delivery that met an account-level provider error; an alarm of the template watches it.
+PROVIDER_UNAVAILABLE_METRIC = "NotificationProviderUnavailable"
+
+
 class DeliveryFailed(Exception):
-    """Some deliveries of a message failed for now; the whole message is retried, the done ones skip."""
+    """Some deliveries of a message failed for now; the whole message is retried, the done ones skip.
+    `provider_unavailable`: one of them met an account-level provider error (retried with backoff)."""
+
+    def __init__(self, message: str, *, provider_unavailable: bool = False) -> None:
+        super().__init__(message)
+        self.provider_unavailable = provider_unavailable
+
+
+def record_handler(record: SQSRecord) -> None:
+    """One queue message. A failure fails the record (SQS brings it back); during a provider outage
+    it comes back after a growing delay instead of the queue's visibility timeout."""
+    try:
+        process(NotificationMessage.model_validate_json(record.body))
+    except (DeliveryFailed, channels.ProviderUnavailable) as exc:
+        if isinstance(exc, channels.ProviderUnavailable) or exc.provider_unavailable:
+            receives = int(record.attributes.approximate_receive_count or 1)
+            delay = OUTAGE_BACKOFF_S[min(max(receives, 1), len(OUTAGE_BACKOFF_S)) - 1]
+            client("sqs").change_message_visibility(
+                QueueUrl=queue_url("NOTIFICATIONS_QUEUE_URL", "retry notifications"),
+                ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay,
+            )
+            logger.warning("notification waits for its provider", extra={"receives": receives, "delay_s": delay})
+        raise
 
 
 def process(message: NotificationMessage) -> None:
@@ -57,6 +90,7 @@ def process(message: NotificationMessage) -> None:
         except Exception as exc:
             render_error = exc
     failures: list[str] = []
+    unavailable = False
     for target, channel in pending:
         try:
             if render_error is not None and channel is not Channel.WEBHOOK:
@@ -70,8 +104,10 @@ def process(message: NotificationMessage) -> None:
                 "error": f"{type(exc).__name__}: {exc}",
             })
             failures.append(f"{channel}:{target.key}")
+            unavailable = unavailable or isinstance(exc, channels.ProviderUnavailable)
     if failures:
-        raise DeliveryFailed(f"{len(failures)} deliveries of {message.idempotency_key} failed: {failures[:5]}")
+        raise DeliveryFailed(f"{len(failures)} deliveries of {message.idempotency_key} failed: {failures[:5]}",
+                             provider_unavailable=unavailable)
 
 
 def _applies(message: NotificationMessage, target: Target, channel: Channel) -> bool:
@@ -147,6 +183,13 @@ def send(claim_id: Any, target: Target, channel: Channel, rendered: Rendered,
         _record(claim_id, "rejected", error=str(exc))
         logger.warning("provider rejected a message", extra={"recipient": target.key, "channel": channel})
         return
+    except channels.ProviderUnavailable as exc:
+        # Not this recipient's fault: recorded failed (taken over by the retry), counted for the alarm.
+        _record(claim_id, "failed", error=str(exc))
+        metrics.add_metric(name=PROVIDER_UNAVAILABLE_METRIC, unit=MetricUnit.Count, value=1)
+        logger.error("provider refuses every message", extra={"provider": exc.provider, "code": exc.code,
+                                                              "channel": channel})
+        raise
     except Exception as exc:
         _record(claim_id, "failed", error=f"{type(exc).__name__}: {exc}")
         raise

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 from veriflow.access.permissions import SUPERADMIN_ASSIGN, PlatformRole
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
+from veriflow.core.db import CommitThenRaise
 from veriflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
+from veriflow.credentials import lockout
 from veriflow.identity.auth_models import OneTimeToken
 from veriflow.identity.auth_models import Session as AuthSession
 from veriflow.identity.emails import normalise_email
@@ -47,8 +49,7 @@ def update_profile(session: Session, principal: Principal, *, display_name: str 
 def change_password(session: Session, principal: Principal, current: str, new: str) -> User:
     """Needs the current password; the new one must pass the policy. Every other session ends."""
     user = get_user(session, _user_id(principal))
-    if user.password_hash is None or not verify_password(user.password_hash, current):
-        raise Forbidden("The current password is wrong.", details={"current_password": "wrong"})
+    _recheck_password(session, principal, user, current, field="current_password", route="change_password")
     if problems := check_password(new, email=user.email):
         raise ValidationFailed("The new password is not acceptable.", details={"new_password": problems})
     user.password_hash = hash_password(new)
@@ -65,10 +66,10 @@ def request_email_change(session: Session, principal: Principal, new_email: str,
     The answer is the same whether or not the address is taken, so this route cannot be used to
     find out who has an account; a taken address just gets no message."""
     user = get_user(session, _user_id(principal))
-    if user.password_hash is not None and (
-        password is None or not verify_password(user.password_hash, password)
-    ):
-        raise Forbidden("The password is wrong.", details={"password": "wrong"})
+    if user.password_hash is not None:
+        if password is None:
+            raise Forbidden("The password is wrong.", details={"password": "wrong"})
+        _recheck_password(session, principal, user, password, field="password", route="change_email")
     new_email = normalise_email(new_email)
     if new_email == user.email:
         raise ValidationFailed("That is already the account's address.", details={"new_email": "unchanged"})
@@ -180,9 +181,26 @@ def seed_superadmin(session: Session, email: str, password: str) -> User:
         user.email_verified_at = now
     if PlatformRole.SUPERADMIN not in user.role_names:
         user.roles.append(UserRole(role=PlatformRole.SUPERADMIN.value))
-    event = audit.record(session, "user.superadmin.seeded", target=("user", user.id))
-    event.actor_type = "system"
+    audit.record(session, "user.superadmin.seeded", actor_type="system", target=("user", user.id))
     return user
+
+
+def _recheck_password(session: Session, principal: Principal, user: User, password: str, *, field: str,
+                      route: str) -> None:
+    """A signed-in route asking for the password again: a wrong one counts toward the sign-in
+    lockout of the account's address (and is audited, although the request fails), and while the
+    address is locked even the right one is refused."""
+    now = utcnow()
+    if (refused := lockout.locked(session, user.email, now)) is not None:
+        audit.record(session, "user.password.check_failed", actor=principal, target=("user", user.id), route=route,
+                     reason="locked")
+        raise CommitThenRaise(refused)
+    if user.password_hash is not None and verify_password(user.password_hash, password):
+        lockout.clear(session, user.email, user.id)
+        return
+    lockout.count_failure(session, user.email, now, user_id=user.id, action="user.password.check_failed",
+                          reason="bad_password", actor_type=principal.kind, route=route)
+    raise CommitThenRaise(Forbidden(f"The {field.replace('_', ' ')} is wrong.", details={field: "wrong"}))
 
 
 def _grantable(principal: Principal, role: str) -> str:

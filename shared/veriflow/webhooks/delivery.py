@@ -125,7 +125,7 @@ def _record(
 def _error(outcome: transport.Outcome) -> str | None:
     if outcome.succeeded:
         return None
-    if outcome.status is None:
+    if outcome.status is None or outcome.error:
         return outcome.error
     if 300 <= outcome.status < 400:
         return f"HTTP {outcome.status}: redirects are not followed"

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from veriflow.audit import service as audit
 from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
 from veriflow.messaging.notify import enqueue_after_commit
 from veriflow.messaging.webhook_models import WebhookEndpoint
@@ -28,6 +29,9 @@ def failed(session: Session, endpoint: WebhookEndpoint, now: datetime) -> None:
         return
     endpoint.enabled = False
     endpoint.disabled_reason = DISABLED_FAILING
+    # Nobody asked for it: the platform did it by its own rule.
+    audit.record(session, "org.webhook.disabled", actor_type="system", target=("webhook_endpoint", endpoint.id),
+                 org_id=endpoint.org_id, reason="failing", failing_since=endpoint.failing_since.isoformat())
     enqueue_after_commit(session, NotificationMessage(
         # One notice per failing streak, however many workers notice it.
         idempotency_key=f"webhooks.endpoint_disabled:{endpoint.id}:{endpoint.failing_since.isoformat()}",

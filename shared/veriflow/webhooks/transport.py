@@ -1,18 +1,26 @@
 """One POST to a receiver: DNS resolved once and vetted, the connection made to that very address
-(a rebinding DNS cannot swap in an internal one), with the right Host header and TLS hostname."""
+(a rebinding DNS cannot swap in an internal one), with the right Host header and TLS hostname.
+
+An attempt has a wall-clock deadline. Socket timeouts bound each read, not the answer: a receiver
+that drips a byte at a time would keep one attempt alive for ever, and with it the delivery's lease
+and the worker's batch. At the deadline the connection is shut, whatever it is doing."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import socket
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError
 
 from veriflow.webhooks.ssrf import Target, UnsafeUrl, parse, resolve
 
-TIMEOUT_S = 15.0
+TIMEOUT_S = 15.0  # the whole attempt: connect, TLS, request, status, headers and what is read of the body
 EXCERPT_BYTES = 500  # what the delivery log keeps of a receiver's answer
 
 
@@ -27,44 +35,83 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        # A 2xx whose answer did not complete by the deadline carries an error: not a success.
+        return self.error is None and self.status is not None and 200 <= self.status < 300
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], *, allow_localhost: bool) -> Outcome:
+def post(url: str, body: bytes, headers: Mapping[str, str], *, allow_localhost: bool,
+         timeout_s: float | None = None) -> Outcome:
+    """Sends one attempt; never takes longer than `timeout_s` (TIMEOUT_S) plus the DNS lookup."""
+    budget = TIMEOUT_S if timeout_s is None else timeout_s
     started = time.monotonic()
     try:
         target = parse(url, allow_localhost=allow_localhost)
         address = str(resolve(target, allow_localhost=allow_localhost)[0])
     except UnsafeUrl as exc:
         return Outcome(None, None, f"refused: {exc}", _ms(started))
-    pool = _pool(target, address)
+    connection = _connection(target, address, budget)
+    deadline = _Deadline(connection, budget)
+    status: int | None = None
     try:
-        response = pool.urlopen(
-            "POST", target.path, body=body, headers={**headers, "host": target.host_header},
-            redirect=False, retries=False, assert_same_host=False, preload_content=False,
-        )
+        connection.connect()
+        if deadline.passed:  # it fired while there was no socket to shut yet
+            raise TimeoutError
+        connection.request("POST", target.path, body=body, headers={**headers, "host": target.host_header},
+                           preload_content=False)
+        response = connection.getresponse()
+        status = response.status
         try:
             raw = response.read(EXCERPT_BYTES, decode_content=False)
         finally:
             response.close()
+        if deadline.passed:
+            raise TimeoutError
         # The receiver's bytes are shown, not trusted: NUL (which text columns refuse) shows as U+FFFD.
         excerpt = raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
-        return Outcome(response.status, excerpt, None, _ms(started))
-    except HTTPError as exc:
+        return Outcome(status, excerpt, None, _ms(started))
+    except (HTTPError, OSError, http.client.HTTPException) as exc:
+        if deadline.passed:
+            # An answer that is not complete by the deadline is no answer, whatever its status said.
+            return Outcome(status, None, f"timed out: no complete answer within {budget:g} s", _ms(started))
         return Outcome(None, None, f"{type(exc).__name__}: {exc}"[:500], _ms(started))
     finally:
-        pool.close()
+        deadline.cancel()
+        connection.close()
 
 
-def _pool(target: Target, address: str) -> urllib3.HTTPConnectionPool:
-    timeout = urllib3.Timeout(total=TIMEOUT_S)
+class _Deadline:
+    """Shuts the connection's socket when the attempt's time is up: a blocked read returns at once."""
+
+    def __init__(self, connection: HTTPConnection, seconds: float) -> None:
+        self._connection = connection
+        self._passed = threading.Event()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    @property
+    def passed(self) -> bool:
+        return self._passed.is_set()
+
+    def _cut(self) -> None:
+        self._passed.set()
+        sock = self._connection.sock
+        if sock is not None:
+            # The plain socket's shutdown (not TLS's): the peer need not cooperate. Closed already: fine.
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _connection(target: Target, address: str, budget: float) -> HTTPConnection:
+    # Each socket operation is bounded by the budget too (a connect that hangs); the deadline bounds their sum.
     if target.scheme == "https":
         # Connect to the vetted address; SNI and certificate checks still use the URL's host name.
-        return urllib3.HTTPSConnectionPool(
-            address, target.port, timeout=timeout, retries=False, maxsize=1, cert_reqs="CERT_REQUIRED",
-            server_hostname=target.host, assert_hostname=target.host,
-        )
-    return urllib3.HTTPConnectionPool(address, target.port, timeout=timeout, retries=False, maxsize=1)
+        return HTTPSConnection(address, target.port, timeout=budget, cert_reqs="CERT_REQUIRED",
+                               server_hostname=target.host, assert_hostname=target.host)
+    return HTTPConnection(address, target.port, timeout=budget)
 
 
 def _ms(started: float) -> int:

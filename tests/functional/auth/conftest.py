@@ -14,8 +14,8 @@ import pytest
 from moto import mock_aws
 
 from veriflow.auth import oidc
-from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.identity import keys, passwords
+from veriflow.identity.flow_settings import get_flow_settings
 from veriflow.identity.settings import get_auth_settings
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from veriflow.auth import oidc
-from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.core.db import session_scope
 from veriflow.identity.auth_models import UserIdentity
+from veriflow.identity.flow_settings import get_flow_settings
 from veriflow.identity.settings import get_auth_settings
 from veriflow.identity.user_models import User
 
@@ -79,6 +79,18 @@ def test_first_sign_in_creates_a_verified_account(stack: Any, provider: Any) -> 
     assert sign_in(stack).json()["session_id"] != response.json()["session_id"]
     with session_scope() as db:
         assert len(db.scalars(select(User)).all()) == 1
+
+
+def test_an_account_made_by_a_provider_is_welcomed_once(stack: Any, provider: Any) -> None:
+    # GIVEN a first sign-in through the provider (which vouches for the address), then a second
+    first = sign_in(stack)
+    assert first.status_code == 200
+    assert sign_in(stack).status_code == 200
+    # WHEN the worker delivers what was queued
+    stack.cloud.drain_queues()
+    # THEN the new account's inbox holds one welcome
+    inbox = stack.api.get("/v1/notifications", headers={"authorization": f"Bearer {first.json()['access_token']}"})
+    assert [entry["template"] for entry in inbox.json()["data"]] == ["auth.welcome"]
 
 
 def test_a_verified_account_is_linked_by_email(stack: Any, provider: Any) -> None:

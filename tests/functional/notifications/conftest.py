@@ -14,6 +14,8 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.ses.exceptions import SesError
+from moto.ses.models import SESBackend
 from sqlalchemy import select
 
 from veriflow.core.db import session_scope
@@ -33,6 +35,16 @@ class Notify:
     cloud: LocalCloud
     # Every SendEmail request as the worker made it (moto keeps only one body of each).
     email_requests: list[dict[str, Any]] = field(default_factory=list)
+    # Every delay the worker asked SQS for (ChangeMessageVisibility), in order.
+    visibility_requests: list[int] = field(default_factory=list)
+    # While set, SES answers every SendEmail with this (code, message), as during an account's pause.
+    ses_error: tuple[str, str] | None = None
+
+    def ses_refuses(self, code: str, message: str) -> None:
+        self.ses_error = (code, message)
+
+    def ses_recovers(self) -> None:
+        self.ses_error = None
 
     def queue_url(self, logical_id: str = "NotificationsQueue") -> str:
         url = self.cloud.resources[logical_id].url
@@ -123,6 +135,21 @@ def notify(any_database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Notif
         client("ses").meta.events.register(
             "provide-client-params.ses.SendEmail", lambda params, **_: harness.email_requests.append(dict(params))
         )
+        client("sqs").meta.events.register(
+            "provide-client-params.sqs.ChangeMessageVisibility",
+            lambda params, **_: harness.visibility_requests.append(int(params["VisibilityTimeout"])),
+        )
+        # moto's SES knows no account pause, configuration-set state or throttling: while a test
+        # says so, its SendEmail answers with the error SES would send (through moto's own
+        # serialisation, so the worker sees the ClientError SES's answer becomes).
+        real_send = SESBackend.send_email
+
+        def send_email(backend: SESBackend, *args: Any, **kwargs: Any) -> Any:
+            if harness.ses_error is not None:
+                raise SesError(*harness.ses_error)
+            return real_send(backend, *args, **kwargs)
+
+        monkeypatch.setattr(SESBackend, "send_email", send_email)
         try:
             yield harness
         finally:

@@ -83,7 +83,8 @@ def test_password_change_needs_the_current_password_and_a_good_new_one(api: Any,
     weak = api("POST", "/v1/users/me/password", ada, json_body={"current_password": PASSWORD, "new_password": "short"})
     assert weak["statusCode"] == 422
     assert weak["json"]["error"]["details"] == {"new_password": ["password_too_short"]}
-    assert identity.audit("user.password") == []
+    # Only the wrong password is on record (it counts toward the lockout); nothing changed
+    assert [e.action for e in identity.audit("user.password")] == ["user.password.check_failed"]
 
 
 def test_email_change_stores_a_hashed_token_and_mails_the_new_address(api: Any, identity: Any, cloud: Any) -> None:

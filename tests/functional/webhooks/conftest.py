@@ -18,11 +18,11 @@ from moto import mock_aws
 
 from tests.conftest import TemplateResources
 from veriflow.access.limits import get_limit_settings
-from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.core.aws import client
 from veriflow.core.db import session_scope
 from veriflow.core.types import utcnow
 from veriflow.identity import keys, passwords
+from veriflow.identity.flow_settings import get_flow_settings
 from veriflow.identity.settings import get_auth_settings
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS

@@ -57,6 +57,12 @@ def test_five_days_of_failures_disable_the_endpoint_and_notify_the_org(hooks: An
     assert notice["category"] == "system"
     assert notice["channels"] == ["in_app", "email"]
     assert notice["data"] == {"endpoint_id": endpoint.id, "url": receiver.url, "org_id": str(endpoint.org)}
+    # AND the audit log has it as the platform's own act, on the organization's endpoint
+    [disabled] = hooks.identity.audit("org.webhook.disabled")
+    assert (disabled.actor_type, disabled.actor_id) == ("system", None)
+    assert (disabled.target_type, disabled.target_id) == ("webhook_endpoint", endpoint.id)
+    assert disabled.org_id == endpoint.org
+    assert disabled.details["reason"] == "failing"
     # AND later events go nowhere: no delivery, no POST
     assert hooks.send(endpoint.org) == []
     worker.run()
@@ -73,3 +79,4 @@ def test_four_days_of_failures_are_not_enough(hooks: Any, worker: Any, receiver:
     worker.run()
     assert _endpoint_row(endpoint).enabled is True
     assert [m for m in cloud.messages() if m["template"] == "webhooks.endpoint_disabled"] == []
+    assert hooks.identity.audit("org.webhook.disabled") == []

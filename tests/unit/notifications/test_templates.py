@@ -18,6 +18,7 @@ SAMPLE_DATA = {
     "auth.reset_password": {"token": "tok"},
     "auth.change_email": {"token": "tok", "user_id": "u", "expires_at": "2026-12-01T00:00:00+00:00"},
     "auth.phone_code": {"code": "123456"},
+    "auth.welcome": {"display_name": "Ada"},
     "orgs.invitation": {"token": "tok", "org_id": "o", "org_name": "Acme", "role": "member",
                         "expires_at": "2026-12-01T00:00:00+00:00"},
     "webhooks.endpoint_disabled": {"endpoint_id": "e", "url": "https://hooks.example/in", "org_id": "o"},
