@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from veriflow.access.deps import require
 from veriflow.access.limits import per_principal
@@ -16,6 +16,7 @@ from veriflow.admin.schemas import AuditEventPublic, AuditPage
 from veriflow.audit import service as audit
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.errors import ValidationFailed
+from veriflow.core.routing import APIRouter
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(per_principal)])
 

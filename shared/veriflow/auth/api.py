@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Response, params, status
+from fastapi import Cookie, Response, params, status
 from sqlalchemy.orm import Session as DbSession
 
 from veriflow.access.deps import CurrentUser
@@ -26,6 +26,7 @@ from veriflow.auth.schemas import (
 from veriflow.core.deps import SessionDep
 from veriflow.core.errors import NotFound, Unauthorized
 from veriflow.core.ratelimit import per_ip
+from veriflow.core.routing import APIRouter
 from veriflow.identity.flow_settings import get_flow_settings
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])

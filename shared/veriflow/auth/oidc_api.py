@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 from fastapi.responses import JSONResponse
 
 from veriflow.auth import oidc_flow
 from veriflow.auth.api import token_response
 from veriflow.auth.schemas import OidcStartPublic, TokenPairPublic
+from veriflow.core.routing import APIRouter
 
 router = APIRouter(prefix="/v1/auth/oidc", tags=["auth"])
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from veriflow.core.errors import envelope
 from veriflow.core.middleware import RequestContextMiddleware
 from veriflow.core.request_text import refuse_nul_text
 from veriflow.core.responses import install_error_handlers
+from veriflow.core.routing import APIRouter
 
 API_TITLE = "Veriflow API"
 API_VERSION = "1.0.0"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
+from veriflow.core.routing import APIRouter
 from veriflow.health.schemas import LivePublic, ReadyPublic
 
 router = APIRouter(prefix="/health", tags=["health"])

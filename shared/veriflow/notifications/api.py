@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
 from veriflow.access.deps import CurrentUser
 from veriflow.access.limits import per_principal
 from veriflow.access.principal import Principal
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
+from veriflow.core.routing import APIRouter
 from veriflow.notifications import service
 from veriflow.notifications.schemas import (
     MarkedRead,

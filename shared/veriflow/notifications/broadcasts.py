@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.pagination import paginate
+from veriflow.core.routing import APIRouter
 from veriflow.messaging.notification import Category, Channel, NotificationMessage, Recipients
 from veriflow.messaging.notify import enqueue_after_commit
 from veriflow.notifications.models import Broadcast, Delivery

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from veriflow.access.deps import CurrentPrincipal, CurrentUser, require
 from veriflow.access.limits import per_principal
 from veriflow.access.permissions import ORGS_CREATE
 from veriflow.access.principal import Principal
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
+from veriflow.core.routing import APIRouter
 from veriflow.core.types import utcnow
 from veriflow.orgs import api_keys, invitations, service
 from veriflow.orgs.schemas import (

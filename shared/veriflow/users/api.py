@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from veriflow.access.deps import CurrentUser, require
 from veriflow.access.limits import per_principal
 from veriflow.access.permissions import ROLES_ASSIGN, USERS_MANAGE, USERS_READ
 from veriflow.access.principal import Principal
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
+from veriflow.core.routing import APIRouter
 from veriflow.users import phone, service
 from veriflow.users.schemas import (
     Accepted,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from veriflow.access.deps import CurrentPrincipal
 from veriflow.access.limits import per_principal
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
+from veriflow.core.routing import APIRouter
 from veriflow.webhooks import deliveries, service
 from veriflow.webhooks.deliveries import Logged
 from veriflow.webhooks.schemas import (
