@@ -173,7 +173,8 @@ def local_cloud(tmp_dir: str) -> Iterator[Any]:
 
 def cloud_environment(cloud: Any, logical_id: str) -> dict[str, str]:
     environment: dict[str, str] = cloud.functions[logical_id].environment()
-    keep = ("AWS_ENDPOINT_URL", "_TABLE", "_QUEUE_URL", "_SECRET_ARN", "_BUCKET", "PUBLIC_API_URL", "JWT_")
+    keep = ("AWS_ENDPOINT_URL", "_TABLE", "_QUEUE_URL", "_SECRET_ARN", "_BUCKET", "PUBLIC_API_URL", "JWT_", "DB_",
+            "DATABASE_HOST")
     resources = {name: value for name, value in environment.items() if name.startswith(keep) or name.endswith(keep)}
     # Every run comes from one IP: lift the per-IP limits, or the auth routes answer 429 by the third.
     return resources | {f"{name}_PER_IP_PER_MIN": "1000000" for name in ("LOGIN", "REGISTER", "FORGOT")}
