@@ -129,7 +129,7 @@ class LocalHttpApi:
                 return _docs_page(request_id)
             if method == "GET" and path in _OUTBOX and ipaddress.ip_address(client_ip).is_loopback:
                 return _json(200, {"data": _OUTBOX[path](self._region, self._account_id)}, request_id)
-            if path.startswith(app_pages.PREFIX) and ipaddress.ip_address(client_ip).is_loopback:
+            if (path + "/").startswith(app_pages.PREFIX) and ipaddress.ip_address(client_ip).is_loopback:
                 status, text = app_pages.page(self.base_url, method, path[len(app_pages.PREFIX):],
                                               target.partition("?")[2], body, self._call_api)
                 headers = [("content-type", "text/html; charset=utf-8"), ("apigw-requestid", request_id)]
