@@ -107,6 +107,10 @@ fmt: venv ## format the code and apply ruff's safe fixes
 bench: venv ## run every benchmark in bench/ (reports, never fails on a budget)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) "$$b"; done
 
+.PHONY: routes
+routes: venv ## rewrite the health function's route table from template.yaml (after changing a route)
+	$(PY) scripts/route_table.py
+
 .PHONY: lock
 lock: ## re-resolve requirements/*.in into the pinned files
 	scripts/lock.sh
@@ -117,6 +121,7 @@ lock: ## re-resolve requirements/*.in into the pinned files
 .PHONY: template-check template-lint checkov
 template-check: venv template-lint checkov sam-build ## validate, lint, scan and build template.yaml, then check the build
 	$(PY) scripts/check_asl_substitutions.py
+	$(PY) scripts/route_table.py --check
 	$(PY) scripts/check_handlers.py
 	$(PY) scripts/check_function_sizes.py --build-dir $(BUILD)
 	$(PY) scripts/check_layer_contents.py --build-dir $(BUILD)
