@@ -13,6 +13,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from veriflow.auth.settings import get_auth_settings
+from veriflow.core.errors import FieldError, field_error
 
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
@@ -25,6 +26,12 @@ TOO_SHORT = "password_too_short"
 TOO_LONG = "password_too_long"
 TOO_COMMON = "password_too_common"
 SAME_AS_EMAIL = "password_same_as_email"
+_PROBLEM_MESSAGES = {
+    TOO_SHORT: f"The password needs at least {MIN_LENGTH} characters.",
+    TOO_LONG: f"The password may have at most {MAX_LENGTH} characters.",
+    TOO_COMMON: "The password is one of the most common ones.",
+    SAME_AS_EMAIL: "The password may not be the account's email address.",
+}
 
 _DUMMY_PASSWORD = "veriflow-dummy-password-for-unknown-users"  # noqa: S105 (hashed, never accepted)
 
@@ -98,6 +105,11 @@ def _common_passwords() -> frozenset[str]:
     data = files("veriflow.auth").joinpath("data", "common-passwords.txt.gz").read_bytes()
     lines = gzip.decompress(data).decode().splitlines()
     return frozenset(line.strip() for line in lines if line.strip())
+
+
+def password_errors(field: str, problems: list[str]) -> list[FieldError]:
+    """The 422 details for `check_password`'s problems with the body field `field`."""
+    return [field_error(("body", field), _PROBLEM_MESSAGES[problem], problem) for problem in problems]
 
 
 def check_password(password: str, *, email: str | None = None) -> list[str]:

@@ -13,7 +13,14 @@ from veriflow.auth import sessions
 from veriflow.auth.flow_settings import get_flow_settings
 from veriflow.auth.models import OneTimeToken
 from veriflow.auth.opaque import hash_token, new_token
-from veriflow.auth.passwords import check_password, hash_password, needs_rehash, verify_password, verify_unknown_user
+from veriflow.auth.passwords import (
+    check_password,
+    hash_password,
+    needs_rehash,
+    password_errors,
+    verify_password,
+    verify_unknown_user,
+)
 from veriflow.core.db import session_scope
 from veriflow.core.errors import Forbidden, Locked, Unauthorized, ValidationFailed
 from veriflow.core.types import utcnow
@@ -27,7 +34,7 @@ BAD_CREDENTIALS = "The email or password is wrong."
 def _policy(password: str, email: str) -> None:
     problems = check_password(password, email=email)
     if problems:
-        raise ValidationFailed("The password does not meet the policy.", details={"password": problems})
+        raise ValidationFailed("The password does not meet the policy.", errors=password_errors("password", problems))
 
 
 def _one_time_token(db: DbSession, user: User, purpose: str, ttl: timedelta, data: dict[str, str] | None = None

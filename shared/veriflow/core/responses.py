@@ -11,12 +11,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veriflow.core.errors import (
     AppError,
+    FieldError,
     MalformedJson,
     MethodNotAllowed,
     NotFound,
     ValidationFailed,
     envelope,
     error_for_status,
+    field_error,
 )
 from veriflow.core.observability import logger
 
@@ -47,12 +49,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(MalformedJson("The request body is not valid JSON."), _request_id(request))
     details = [_public_error(error) for error in errors]
-    return error_response(ValidationFailed("The request is invalid.", details=details), _request_id(request))
+    return error_response(ValidationFailed("The request is invalid.", errors=details), _request_id(request))
 
 
-def _public_error(error: Any) -> dict[str, Any]:
-    # The offending input is left out: it may be a password or a token.
-    return {"loc": [str(part) for part in error.get("loc", ())], "msg": error.get("msg"), "type": error.get("type")}
+def _public_error(error: Any) -> FieldError:
+    # pydantic's `input` and `ctx` are left out: the input may be a password or a token, and `ctx`
+    # may quote it. A validator's own ValueError reads "Value error, <ours>": ours is the sentence.
+    message = str(error.get("msg") or "The value is not valid.").removeprefix("Value error, ")
+    return field_error(error.get("loc", ()), message, str(error.get("type") or "value_error"))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

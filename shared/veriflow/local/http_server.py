@@ -32,10 +32,11 @@ _OUTBOX: dict[str, Callable[[str, str], list[dict[str, Any]]]] = {
     "/_local/mail": outbox.sent_email, "/_local/sms": outbox.sent_sms,
 }
 _MESSAGES = {
-    "not_found": (404, "No route matches this path"),
-    "method_not_allowed": (405, "This path does not accept this method"),
-    "payload_too_large": (413, "API Gateway accepts request bodies up to 10 MB"),
+    "not_found": (404, "No route matches this path."),
+    "method_not_allowed": (405, "This path does not accept this method."),
+    "payload_too_large": (413, "API Gateway accepts request bodies up to 10 MB."),
 }
+_INTERNAL = "The function failed; its error is in the local cloud's log."
 # API Gateway refuses larger payloads before any function runs.
 GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -138,11 +139,11 @@ class LocalHttpApi:
             return _error("not_found", request_id, str(exc))
         except Exception:
             log.exception("%s %s failed in the local HTTP API", method, path)
-            return _json(500, envelope("internal_error", "Internal Server Error", None, request_id), request_id)
+            return _json(500, envelope("internal_error", _INTERNAL, None, request_id), request_id)
         if errored:
             # API Gateway answers 500 when the integration fails; the function's error is in our log.
             log.warning("%s %s: %s", method, path, result)
-            return _json(500, envelope("internal_error", "Internal Server Error", None, request_id), request_id)
+            return _json(500, envelope("internal_error", _INTERNAL, None, request_id), request_id)
         response = to_http_response(result)
         return HttpResponse(response.status, [*response.headers, ("apigw-requestid", request_id)], response.body)
 

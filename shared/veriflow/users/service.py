@@ -14,8 +14,8 @@ from veriflow.audit import service as audit
 from veriflow.auth.models import OneTimeToken
 from veriflow.auth.models import Session as AuthSession
 from veriflow.auth.opaque import new_token
-from veriflow.auth.passwords import check_password, hash_password, verify_password
-from veriflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from veriflow.auth.passwords import check_password, hash_password, password_errors, verify_password
+from veriflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
 from veriflow.notifications.events import Category
@@ -50,7 +50,8 @@ def change_password(session: Session, principal: Principal, current: str, new: s
     if user.password_hash is None or not verify_password(user.password_hash, current):
         raise Forbidden("The current password is wrong.", details={"current_password": "wrong"})
     if problems := check_password(new, email=user.email):
-        raise ValidationFailed("The new password is not acceptable.", details={"new_password": problems})
+        raise ValidationFailed("The new password is not acceptable.",
+                               errors=password_errors("new_password", problems))
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoked = _revoke_sessions(session, user.id, "password_changed", keep=principal.session_id)
@@ -71,7 +72,8 @@ def request_email_change(session: Session, principal: Principal, new_email: str,
         raise Forbidden("The password is wrong.", details={"password": "wrong"})
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise ValidationFailed("That is already the account's address.", details={"new_email": "unchanged"})
+        raise ValidationFailed("That is already the account's address.", errors=[
+            field_error(("body", "new_email"), "The new address is the current one.", "email_unchanged")])
     now = utcnow()
     # A newer request replaces any earlier one still open.
     session.execute(
@@ -169,7 +171,7 @@ def seed_superadmin(session: Session, email: str, password: str) -> User:
     now = utcnow()
     if user is None:
         if problems := check_password(password, email=email):
-            raise ValidationFailed("The password is not acceptable.", details={"password": problems})
+            raise ValidationFailed("The password is not acceptable.", errors=password_errors("password", problems))
         user = User(email=email, email_verified_at=now, password_hash=hash_password(password),
                     password_changed_at=now, display_name="")
         session.add(user)
