@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 if TYPE_CHECKING:
     from veriflow.users.models import User
@@ -19,14 +19,19 @@ def normalise_email(value: str) -> str:
     """Trimmed and lower-cased, as stored; a plausible address or ValueError."""
     value = value.strip().lower()
     if len(value) > 320 or not _EMAIL.match(value):
-        raise ValueError("not an email address")
+        raise ValueError("This is not an email address.")
     return value
 
 
-Email = Annotated[str, AfterValidator(normalise_email)]
+Email = Annotated[str, AfterValidator(normalise_email),
+                  WithJsonSchema({"type": "string", "format": "email", "maxLength": 320})]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 # The policy (length, common passwords) is checked by the service; this only bounds the input.
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
+# A password being set: 12 to 128 characters as sent (the schema), then the policy (12 to 128 once
+# NFKC-normalised, not common, not the account's email), each refusal a 422 with its rule.
+NewPassword = Annotated[str, Field(min_length=12, max_length=128, json_schema_extra={
+    "format": "password", "description": "12 to 128 characters; not a common password, not the account's email."})]
 
 
 class _In(BaseModel):
@@ -39,7 +44,7 @@ class MeUpdate(_In):
 
 class PasswordChange(_In):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class EmailChange(_In):
