@@ -89,6 +89,11 @@ dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops 
 test: venv ## the whole suite: unit, functional, integration, e2e, on every core
 	$(PY) -m pytest tests -n auto --dist loadfile $(PYTEST_ARGS)
 
+# The published spec against the running local cloud (schemathesis, bounded and derandomized).
+.PHONY: contract
+contract: venv ## API contract: schemathesis against `veriflow dev` with a seeded user (about 2.5 minutes)
+	$(PY) scripts/contract_test.py $(CONTRACT_ARGS)
+
 .PHONY: test-aws
 test-aws: venv ## check a deployed stack: VERIFLOW_STACK_NAME=veriflow-dev (or VERIFLOW_API_URL=https://...)
 	$(PY) -m pytest tests/aws $(PYTEST_ARGS)
