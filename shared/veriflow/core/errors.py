@@ -101,6 +101,14 @@ _BY_STATUS: dict[int, type[AppError]] = {
 }
 
 
+NO_ROUTE = "No route has this path."
+
+
+def method_not_allowed(allow: str) -> MethodNotAllowed:
+    """405 with `Allow`; the message names the methods the path has, not the one that was sent."""
+    return MethodNotAllowed(f"This path does not take this method; it takes {allow}.", headers={"Allow": allow})
+
+
 def error_for_status(status: int, message: str) -> AppError:
     """The AppError matching an HTTP status (for errors raised by the framework itself)."""
     cls = _BY_STATUS.get(status, InternalError if status >= 500 else BadRequest)

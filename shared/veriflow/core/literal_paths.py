@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from veriflow.core.errors import MethodNotAllowed
+from veriflow.core.errors import method_not_allowed
 
 
 def literal_methods(app: FastAPI) -> dict[str, frozenset[str]]:
@@ -39,7 +39,5 @@ class LiteralPathMethods:
             methods = self._literal.get(scope["path"])
             method = scope["method"]
             if methods and method not in methods and not (method == "HEAD" and "GET" in methods):
-                allow = ", ".join(sorted(methods))
-                raise MethodNotAllowed(f"{method} is not allowed on {scope['path']}; use {allow}.",
-                                       headers={"Allow": allow})
+                raise method_not_allowed(", ".join(sorted(methods)))
         await self.app(scope, receive, send)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veriflow.core.errors import (
+    NO_ROUTE,
     AppError,
     FieldError,
     MalformedJson,
@@ -61,14 +62,12 @@ def _public_error(error: Any) -> FieldError:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    route = f"{request.method} {request.url.path}"
     error: AppError
     if exc.status_code == 404:
-        detail = exc.detail if exc.detail not in (None, "Not Found") else f"No route for {route}."
-        error = NotFound(str(detail))
+        # Starlette's own "Not Found" is a route miss; the message never quotes the path.
+        error = NotFound(NO_ROUTE if exc.detail in (None, "Not Found") else str(exc.detail))
     elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path}."
-        error = MethodNotAllowed(message, headers=dict(exc.headers or {}))
+        error = MethodNotAllowed("This path does not take this method.", headers=dict(exc.headers or {}))
     else:
         error = error_for_status(exc.status_code, str(exc.detail))
         error.headers = dict(exc.headers or {})

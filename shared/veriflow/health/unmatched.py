@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from veriflow.core.errors import MethodNotAllowed, NotFound
+from veriflow.core.errors import NO_ROUTE, NotFound, method_not_allowed
 from veriflow.health.routes import allowed_methods
 
 router = APIRouter(tags=["health"])
@@ -16,11 +16,11 @@ _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 @router.api_route("/{path:path}", methods=_METHODS, include_in_schema=False)
 def unmatched(request: Request) -> Response:
     """No route took the request: say which methods this path has, if any."""
-    method, path = request.method, request.url.path
-    allowed = allowed_methods(path)
+    # The messages quote neither the path nor the method: an error body never echoes the request.
+    allowed = allowed_methods(request.url.path)
     if not allowed:
-        raise NotFound(f"No route for {method} {path}.")
+        raise NotFound(NO_ROUTE)
     allow = ", ".join(allowed)
-    if method == "OPTIONS":
+    if request.method == "OPTIONS":
         return Response(status_code=204, headers={"Allow": allow})
-    raise MethodNotAllowed(f"{method} is not allowed on {path}; use {allow}.", headers={"Allow": allow})
+    raise method_not_allowed(allow)

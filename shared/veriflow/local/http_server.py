@@ -1,6 +1,7 @@
 """The local HTTP API: a stdlib threading server in front of the template's HttpApi routes.
 
-Besides the routes it serves `/openapi.json`, `/docs`, and, to loopback clients only,
+Besides the routes it serves `/openapi.json`, `/docs` (Swagger UI, its files from the
+swagger-ui-bundle package under `/docs/assets/`: no CDN), and, to loopback clients only,
 `POST /_local/schedules/{name}` to fire a schedule now, `GET /_local/mail` and `GET /_local/sms` for
 what the local cloud sent.
 """
