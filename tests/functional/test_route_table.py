@@ -31,6 +31,8 @@ WRONG_METHODS = [
     ("GET", "/v1/orgs/4f7c3c0e-3b1a-4c55-9d7e-0b1f3b6f9a10/api-keys/k1", "DELETE"),
     ("POST", "/health/live", "GET"),
     ("TRACE", "/.well-known/jwks.json", "GET"),
+    ("QUERY", "/v1/notifications", "GET"),
+    ("DELETE", "/v1/notifications/preferences", "GET, PATCH"),
 ]
 
 
