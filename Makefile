@@ -89,6 +89,11 @@ dev: venv ## migrate the local database, then run the local cloud (Ctrl-C stops 
 test: venv ## the whole suite: unit, functional, integration, e2e, on every core
 	$(PY) -m pytest tests -n auto --dist loadfile $(PYTEST_ARGS)
 
+# The published spec against the running local cloud (schemathesis, bounded and derandomized).
+.PHONY: contract
+contract: venv ## API contract: schemathesis against `veriflow dev` with a seeded user (about 2.5 minutes)
+	$(PY) scripts/contract_test.py $(CONTRACT_ARGS)
+
 .PHONY: test-aws
 test-aws: venv ## check a deployed stack: VERIFLOW_STACK_NAME=veriflow-dev (or VERIFLOW_API_URL=https://...)
 	$(PY) -m pytest tests/aws $(PYTEST_ARGS)
@@ -108,6 +113,10 @@ fmt: venv ## format the code and apply ruff's safe fixes
 bench: venv ## run every benchmark in bench/ (reports, never fails on a budget)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) "$$b"; done
 
+.PHONY: routes
+routes: venv ## rewrite the health function's route table from template.yaml (after changing a route)
+	$(PY) scripts/route_table.py
+
 .PHONY: lock
 lock: ## re-resolve requirements/*.in into the pinned files
 	scripts/lock.sh
@@ -118,6 +127,7 @@ lock: ## re-resolve requirements/*.in into the pinned files
 .PHONY: template-check template-lint checkov
 template-check: venv template-lint checkov sam-build ## validate, lint, scan and build template.yaml, then check the build
 	$(PY) scripts/check_asl_substitutions.py
+	$(PY) scripts/route_table.py --check
 	$(PY) scripts/check_handlers.py
 	$(PY) scripts/check_function_sizes.py --build-dir $(BUILD)
 	$(PY) scripts/check_layer_contents.py --build-dir $(BUILD)

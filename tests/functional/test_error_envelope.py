@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import OperationalError
 
-from veriflow.core.errors import Conflict, NotFound
+from veriflow.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from veriflow.core.http import create_app, http_handler
 
 REQUEST_ID = "Kx2bqiYEoAMEbSg="  # the sample event's API Gateway request id
@@ -23,11 +23,32 @@ class ThingCreate(BaseModel):
     count: int = Field(ge=0)
 
 
+class Gadget(BaseModel):
+    code: str = Field(pattern=r"^[a-z]+$")
+    serial: str
+
+    @field_validator("serial")
+    @classmethod
+    def _serial(cls, value: str) -> str:
+        if not value.startswith("SN"):
+            raise ValueError("A serial number starts with SN.")
+        return value
+
+
 @router.post("", status_code=201)
 def create_thing(thing: ThingCreate) -> dict[str, Any]:
     if thing.name == "taken":
         raise Conflict("A thing with this name exists.", details={"field": "name"})
     return thing.model_dump()
+
+
+@router.post("/gadgets")
+def create_gadget(gadget: Gadget) -> dict[str, Any]:
+    if gadget.code == "taken":
+        # A domain rule, after the schema passed: the same detail shape as the schema's.
+        raise ValidationFailed("The gadget cannot be made.", errors=[
+            field_error(("body", "code"), "This code is reserved.", "code_reserved")])
+    return gadget.model_dump()
 
 
 @router.get("/missing")
@@ -71,8 +92,10 @@ def test_success_is_a_plain_resource(call: Callable[..., dict[str, Any]]) -> Non
 
 
 def test_unknown_route_is_404(call: Callable[..., dict[str, Any]]) -> None:
-    error = assert_envelope(call("GET", "/v1/nowhere"), 404, "not_found")
-    assert "/v1/nowhere" in error["message"]
+    error = assert_envelope(call("GET", "/v1/nowhere/<script>"), 404, "not_found")
+    # The message is a sentence that does not echo the request.
+    assert error["message"] == "No route has this path."
+    assert "script" not in str(error)
 
 
 def test_wrong_method_is_405(call: Callable[..., dict[str, Any]]) -> None:
@@ -94,6 +117,39 @@ def test_validation_error_is_422_without_fastapi_detail(call: Callable[..., dict
     locations = {tuple(item["loc"]) for item in error["details"]}
     assert locations == {("body", "name"), ("body", "count")}
     assert "s3cr3t-value" not in response["body"]
+
+
+def _assert_field_errors(error: dict[str, Any]) -> list[dict[str, Any]]:
+    details: list[dict[str, Any]] = error["details"]
+    assert isinstance(details, list)
+    for item in details:
+        assert set(item) == {"loc", "msg", "type"}, item
+        assert all(isinstance(part, str) for part in item["loc"])
+        assert isinstance(item["msg"], str)
+        assert isinstance(item["type"], str)
+    return details
+
+
+def test_schema_errors_name_field_and_rule_without_input_or_ctx(call: Callable[..., dict[str, Any]]) -> None:
+    # GIVEN values breaking a pattern (pydantic puts the pattern in `ctx`) and a validator of ours
+    response = call("POST", "/v1/things/gadgets", '{"code": "SECRET-9", "serial": "hunter2-serial"}')
+    # THEN each detail is {loc, msg, type}: no `input`, no `ctx`, and neither value comes back
+    details = _assert_field_errors(assert_envelope(response, 422, "validation_failed"))
+    by_field = {tuple(item["loc"]): item for item in details}
+    assert by_field[("body", "code")]["type"] == "string_pattern_mismatch"
+    # A validator's own message is the sentence, without pydantic's "Value error, " prefix.
+    assert by_field[("body", "serial")] == {"loc": ["body", "serial"], "msg": "A serial number starts with SN.",
+                                            "type": "value_error"}
+    for leak in ("SECRET-9", "hunter2", '"input"', '"ctx"'):
+        assert leak not in response["body"]
+
+
+def test_domain_validation_has_the_schema_shape(call: Callable[..., dict[str, Any]]) -> None:
+    # GIVEN a body the schema accepts WHEN a domain rule refuses it
+    response = call("POST", "/v1/things/gadgets", '{"code": "taken", "serial": "SN1"}')
+    # THEN the 422 lists the field and the rule, like a schema error
+    details = _assert_field_errors(assert_envelope(response, 422, "validation_failed"))
+    assert details == [{"loc": ["body", "code"], "msg": "This code is reserved.", "type": "code_reserved"}]
 
 
 def test_body_over_one_megabyte_is_413(call: Callable[..., dict[str, Any]]) -> None:

@@ -78,7 +78,8 @@ def test_merged_openapi_documents_every_route_and_the_error_envelope(template_cl
             tag = op["tags"][0]
             assert op["operationId"].startswith(f"{tag}-"), (method, path)
             error = op["responses"]["default"]["content"]["application/json"]["schema"]
-            assert error["required"] == ["error"]
+            assert error == {"$ref": "#/components/schemas/Error"}
+    assert spec["components"]["schemas"]["Error"]["required"] == ["error"]
     assert "503" in spec["paths"]["/health/ready"]["get"]["responses"]
 
 

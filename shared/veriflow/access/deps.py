@@ -6,7 +6,8 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,13 +18,21 @@ from veriflow.core.deps import SessionDep
 from veriflow.core.errors import Forbidden, NotFound, Unauthorized
 from veriflow.identity.org_models import Membership
 
+# Security schemes, not plain headers: the published spec lists both (any one suffices) and /docs
+# gets its Authorize button. auto_error=False: a missing or malformed credential is our own 401.
+_BEARER = HTTPBearer(scheme_name="bearerAuth", bearerFormat="JWT", auto_error=False,
+                     description="An access token from /v1/auth/login (or an API key, `vf_...`).")
+_API_KEY = APIKeyHeader(name="X-API-Key", scheme_name="apiKeyAuth", auto_error=False,
+                        description="An organization's API key, `vf_...`.")
+
 
 def current_principal(
     session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
-    x_api_key: Annotated[str | None, Header()] = None,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+    api_key: Annotated[str | None, Depends(_API_KEY)],
 ) -> Principal:
-    return authenticate(session, authorization, x_api_key)
+    authorization = f"{bearer.scheme} {bearer.credentials}" if bearer else None
+    return authenticate(session, authorization, api_key)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -15,7 +15,7 @@ from veriflow.access.principal import Principal
 from veriflow.admin.schemas import AuditEventPublic, AuditPage
 from veriflow.audit import service as audit
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
-from veriflow.core.errors import ValidationFailed
+from veriflow.core.errors import ValidationFailed, field_error
 from veriflow.core.routing import APIRouter
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(per_principal)])
@@ -37,8 +37,11 @@ def list_audit_log(
     cursor: PageCursor = None,
 ) -> AuditPage:
     """Newest first; every filter optional; since is inclusive, until exclusive."""
-    if any(moment is not None and moment.tzinfo is None for moment in (since, until)):
-        raise ValidationFailed("since and until need a UTC offset (e.g. 2026-01-01T00:00:00Z).")
+    naive = [name for name, moment in (("since", since), ("until", until)) if moment and moment.tzinfo is None]
+    if naive:
+        raise ValidationFailed("The since and until filters need a UTC offset.", errors=[
+            field_error(("query", name), "The time needs a UTC offset, e.g. 2026-01-01T00:00:00Z.", "timezone_required")
+            for name in naive])
     page = audit.search(session, action=action, actor_id=actor_id, target_id=target_id, org_id=org_id,
                         since=since, until=until, limit=limit, cursor=cursor)
     return AuditPage(data=[AuditEventPublic.of(event) for event in page.items], next_cursor=page.next_cursor)

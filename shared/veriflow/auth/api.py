@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Cookie, Response, params, status
+from fastapi import Body, Cookie, Response, params, status
 from sqlalchemy.orm import Session as DbSession
 
 from veriflow.access.deps import CurrentUser
@@ -70,14 +70,15 @@ def login(body: LoginIn, response: Response) -> TokenPairPublic:
 
 @router.post("/refresh")
 def refresh(
-    body: RefreshIn,
     response: Response,
+    body: Annotated[RefreshIn | None, Body()] = None,
     vf_refresh: Annotated[str | None, Cookie()] = None,
 ) -> TokenPairPublic:
-    """Rotates the refresh token (body, or the httpOnly cookie for browsers)."""
+    """Rotates the refresh token (body, or the httpOnly cookie for browsers, with no body at all)."""
+    body = body or RefreshIn()
     presented = body.refresh_token or vf_refresh
     if not presented:
-        raise Unauthorized("invalid_refresh_token")
+        raise Unauthorized("A refresh token is needed, in the body or the refresh cookie.")
     in_cookie = body.refresh_token_in_cookie or (body.refresh_token is None and vf_refresh is not None)
     return token_response(response, service.refresh(presented), in_cookie)
 

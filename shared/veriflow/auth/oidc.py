@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from veriflow.auth.oidc_provider import FAILED, exchange_code, reset_oidc_caches, verification_key
-from veriflow.core.errors import BadRequest
+from veriflow.core.errors import BadRequest, NotFound
 from veriflow.identity.claims import as_utc, refuse, time_problem
 from veriflow.identity.opaque import constant_time_equals
 from veriflow.identity.settings import OidcProvider, get_auth_settings
@@ -38,7 +38,8 @@ class OidcIdentity:
 def _provider(name: str) -> OidcProvider:
     provider = get_auth_settings().oidc_providers.get(name)
     if provider is None:
-        raise BadRequest("unknown_oidc_provider")
+        # A provider is a resource of the API: one not configured here does not exist (404).
+        raise NotFound("No sign-in provider has this name.")
     return provider
 
 
@@ -110,6 +111,6 @@ def finish(provider: str, code: str, code_verifier: str, redirect_uri: str, expe
     """Exchanges the authorization code (with the PKCE verifier) and returns the verified identity."""
     config = _provider(provider)
     if not code or not code_verifier:
-        raise BadRequest("oidc_code_missing")
+        raise BadRequest("The provider sent no authorization code; start the sign-in again.")
     id_token = exchange_code(config, code, code_verifier, redirect_uri)
     return verify_id_token(provider, id_token, expected_nonce, now=now)

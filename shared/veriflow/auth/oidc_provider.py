@@ -16,6 +16,8 @@ from veriflow.core.errors import ServiceUnavailable
 from veriflow.identity.claims import refuse
 from veriflow.identity.settings import OidcProvider, get_auth_settings
 
+_UNAVAILABLE = "The sign-in provider did not answer; try again shortly."
+
 ALGORITHMS = {"RS256": "RSA", "ES256": "EC"}
 FAILED = "oidc_login_failed"
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -87,9 +89,9 @@ def exchange_code(config: OidcProvider, code: str, code_verifier: str, redirect_
     except urllib.error.HTTPError as exc:
         if 400 <= exc.code < 500:
             refuse(FAILED, f"token_endpoint_{exc.code}")
-        raise ServiceUnavailable("oidc_provider_unavailable") from None
+        raise ServiceUnavailable(_UNAVAILABLE) from None
     except (OSError, ValueError):
-        raise ServiceUnavailable("oidc_provider_unavailable") from None
+        raise ServiceUnavailable(_UNAVAILABLE) from None
     id_token = response.get("id_token")
     if not isinstance(id_token, str):
         refuse(FAILED, "no_id_token")
@@ -100,9 +102,9 @@ def _fetch_jwks(uri: str) -> list[dict[str, Any]]:
     try:
         keys = _http_json(uri).get("keys")
     except (OSError, ValueError):
-        raise ServiceUnavailable("oidc_provider_unavailable") from None
+        raise ServiceUnavailable(_UNAVAILABLE) from None
     if not isinstance(keys, list):
-        raise ServiceUnavailable("oidc_provider_unavailable")
+        raise ServiceUnavailable(_UNAVAILABLE)
     found = [key for key in keys if isinstance(key, dict)]
     _Caches.jwks[uri] = (time.monotonic(), found)
     return found

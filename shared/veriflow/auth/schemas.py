@@ -5,23 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
-from veriflow.identity.emails import normalise_email
+from veriflow.identity.emails import Email
+from veriflow.identity.passwords import NewPassword
 
 
 class EmailIn(BaseModel):
-    email: str
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        return normalise_email(value)
+    email: Email
 
 
 class RegisterIn(EmailIn):
     # Length and commonness are checked by the password policy (with a clear reason), not here.
-    password: str = Field(max_length=1024)
+    password: NewPassword
     display_name: str = Field(default="", max_length=100)
 
 
@@ -41,7 +37,7 @@ class TokenIn(BaseModel):
 
 
 class ResetPasswordIn(TokenIn):
-    password: str = Field(max_length=1024)
+    password: NewPassword
 
 
 class TokenPairPublic(BaseModel):

@@ -22,6 +22,7 @@ from veriflow.identity.passwords import (
     check_password,
     hash_password,
     needs_rehash,
+    password_errors,
     verify_password,
     verify_unknown_user,
 )
@@ -35,7 +36,7 @@ BAD_CREDENTIALS = "The email or password is wrong."
 def _policy(password: str, email: str) -> None:
     problems = check_password(password, email=email)
     if problems:
-        raise ValidationFailed("The password does not meet the policy.", details={"password": problems})
+        raise ValidationFailed("The password does not meet the policy.", errors=password_errors("password", problems))
 
 
 def _one_time_token(db: DbSession, user: User, purpose: str, ttl: timedelta, data: dict[str, str] | None = None

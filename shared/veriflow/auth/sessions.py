@@ -21,7 +21,7 @@ from veriflow.identity.opaque import hash_token, new_token
 from veriflow.identity.user_models import User
 
 REFRESH_PREFIX = "vfr_"
-_INVALID = "invalid_refresh_token"
+_INVALID = "The refresh token is invalid, expired or revoked."
 
 
 @dataclass(frozen=True)

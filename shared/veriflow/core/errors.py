@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypedDict
 
 
 class AppError(Exception):
@@ -27,8 +28,26 @@ class MalformedJson(AppError):
     status, code = 400, "malformed_json"
 
 
+class FieldError(TypedDict):
+    """One problem of a 422: where (`loc`, e.g. ["body", "email"]), a sentence, and the rule's code."""
+
+    loc: list[str]
+    msg: str
+    type: str
+
+
+def field_error(loc: Sequence[str | int], msg: str, rule: str) -> FieldError:
+    """A 422 detail; it names the field and the rule, never the value that broke it."""
+    return {"loc": [str(part) for part in loc], "msg": msg, "type": rule}
+
+
 class ValidationFailed(AppError):
+    """422: `details` is a list of FieldError, the same shape for schema and domain validation."""
+
     status, code = 422, "validation_failed"
+
+    def __init__(self, message: str, *, errors: Sequence[FieldError], headers: dict[str, str] | None = None) -> None:
+        super().__init__(message, details=list(errors), headers=headers)
 
 
 class Unauthorized(AppError):
@@ -80,6 +99,14 @@ _BY_STATUS: dict[int, type[AppError]] = {
     for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
                 UnsupportedMediaType, Locked, TooManyRequests, InternalError, ServiceUnavailable)
 }
+
+
+NO_ROUTE = "No route has this path."
+
+
+def method_not_allowed(allow: str) -> MethodNotAllowed:
+    """405 with `Allow`; the message names the methods the path has, not the one that was sent."""
+    return MethodNotAllowed(f"This path does not take this method; it takes {allow}.", headers={"Allow": allow})
 
 
 def error_for_status(status: int, message: str) -> AppError:

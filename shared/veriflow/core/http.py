@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
-from veriflow.core.errors import envelope
+from veriflow.core import openapi
+from veriflow.core.literal_paths import LiteralPathMethods
 from veriflow.core.middleware import RequestContextMiddleware
 from veriflow.core.request_text import refuse_nul_text
 from veriflow.core.responses import install_error_handlers
@@ -16,24 +17,6 @@ from veriflow.core.routing import APIRouter
 
 API_TITLE = "Veriflow API"
 API_VERSION = "1.0.0"
-
-_ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "details", "request_id"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {},
-                "request_id": {"type": ["string", "null"]},
-            },
-        }
-    },
-    "example": envelope("not_found", "Not found", None, "Kx2bqiYEoAMEbSg="),
-}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -53,12 +36,14 @@ def create_app(*routers: APIRouter) -> FastAPI:
         generate_unique_id_function=operation_id,
         # Before every route's own dependencies: NUL reaches neither a query nor a row.
         dependencies=[Depends(refuse_nul_text)],
-        responses={"default": {"description": "Error", "content": {"application/json": {"schema": _ERROR_SCHEMA}}}},
     )
     for router in routers:
         app.include_router(router)
     app.state.routers = routers
     install_error_handlers(app)
+    openapi.install(app)
+    # Inside the request middleware, which turns its 405 into the envelope.
+    app.add_middleware(LiteralPathMethods, fastapi=app)
     app.add_middleware(RequestContextMiddleware)
     return app
 

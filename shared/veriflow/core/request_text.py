@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from veriflow.core.errors import ValidationFailed
+from veriflow.core.errors import ValidationFailed, field_error
 from veriflow.core.text import NUL, NUL_MESSAGE, NUL_RULE, Location, nul_locations
 
 
@@ -45,5 +45,5 @@ async def refuse_nul_text(request: Request) -> None:
             found.append(("header", raw_name.decode("latin-1")))
     found += await _body_locations(request)
     if found:
-        details = [{"loc": list(loc), "msg": NUL_MESSAGE, "type": NUL_RULE} for loc in dict.fromkeys(found)]
-        raise ValidationFailed("The request is invalid.", details=details)
+        errors = [field_error(loc, NUL_MESSAGE, NUL_RULE) for loc in dict.fromkeys(found)]
+        raise ValidationFailed("The request is invalid.", errors=errors)

@@ -10,13 +10,16 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from veriflow.core.errors import (
+    NO_ROUTE,
     AppError,
+    FieldError,
     MalformedJson,
     MethodNotAllowed,
     NotFound,
     ValidationFailed,
     envelope,
     error_for_status,
+    field_error,
 )
 from veriflow.core.observability import logger
 
@@ -47,24 +50,24 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     if any(error.get("type") == "json_invalid" for error in errors):
         return error_response(MalformedJson("The request body is not valid JSON."), _request_id(request))
     details = [_public_error(error) for error in errors]
-    return error_response(ValidationFailed("The request is invalid.", details=details), _request_id(request))
+    return error_response(ValidationFailed("The request is invalid.", errors=details), _request_id(request))
 
 
-def _public_error(error: Any) -> dict[str, Any]:
-    # The offending input is left out: it may be a password or a token.
-    return {"loc": [str(part) for part in error.get("loc", ())], "msg": error.get("msg"), "type": error.get("type")}
+def _public_error(error: Any) -> FieldError:
+    # pydantic's `input` and `ctx` are left out: the input may be a password or a token, and `ctx`
+    # may quote it. A validator's own ValueError reads "Value error, <ours>": ours is the sentence.
+    message = str(error.get("msg") or "The value is not valid.").removeprefix("Value error, ")
+    return field_error(error.get("loc", ()), message, str(error.get("type") or "value_error"))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    route = f"{request.method} {request.url.path}"
     error: AppError
     if exc.status_code == 404:
-        detail = exc.detail if exc.detail not in (None, "Not Found") else f"No route for {route}."
-        error = NotFound(str(detail))
+        # Starlette's own "Not Found" is a route miss; the message never quotes the path.
+        error = NotFound(NO_ROUTE if exc.detail in (None, "Not Found") else str(exc.detail))
     elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path}."
-        error = MethodNotAllowed(message, headers=dict(exc.headers or {}))
+        error = MethodNotAllowed("This path does not take this method.", headers=dict(exc.headers or {}))
     else:
         error = error_for_status(exc.status_code, str(exc.detail))
         error.headers = dict(exc.headers or {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
@@ -14,8 +14,9 @@ def normalise_email(value: str) -> str:
     """Trimmed and lower-cased, as stored; a plausible address or ValueError."""
     value = value.strip().lower()
     if len(value) > 320 or not _EMAIL.match(value):
-        raise ValueError("not an email address")
+        raise ValueError("This is not an email address.")
     return value
 
 
-Email = Annotated[str, AfterValidator(normalise_email)]
+Email = Annotated[str, AfterValidator(normalise_email),
+                  WithJsonSchema({"type": "string", "format": "email", "maxLength": 320})]

@@ -15,8 +15,8 @@ RESERVED_CLAIMS = frozenset({"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "s
 MAX_TOKEN_LENGTH = 8192
 
 # The messages of Unauthorized: stable, and saying nothing that helps forge a token.
-INVALID = "invalid_token"
-EXPIRED = "token_expired"
+INVALID = "The access token is invalid."
+EXPIRED = "The access token has expired; refresh it."
 
 
 def issue_access_token(
@@ -52,7 +52,7 @@ def issue_access_token(
 
 
 def verify_access_token(token: str, now: datetime | None = None) -> dict[str, Any]:
-    """The claims of a valid access token; raises Unauthorized ("invalid_token" or "token_expired").
+    """The claims of a valid access token; raises Unauthorized (INVALID or EXPIRED).
 
     Only ES256 is accepted (never `none`, HMAC or another algorithm named by the token); iss, aud,
     exp, nbf, iat, sub, jti and sid are required and checked, with JWT_LEEWAY_S for clock skew.

@@ -10,8 +10,11 @@ import gzip
 import unicodedata
 from functools import cache, lru_cache
 from importlib.resources import files
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
+from pydantic import Field
+
+from veriflow.core.errors import FieldError, field_error
 from veriflow.identity.settings import get_auth_settings
 
 if TYPE_CHECKING:
@@ -25,6 +28,19 @@ TOO_SHORT = "password_too_short"
 TOO_LONG = "password_too_long"
 TOO_COMMON = "password_too_common"
 SAME_AS_EMAIL = "password_same_as_email"
+_PROBLEM_MESSAGES = {
+    TOO_SHORT: f"The password needs at least {MIN_LENGTH} characters.",
+    TOO_LONG: f"The password may have at most {MAX_LENGTH} characters.",
+    TOO_COMMON: "The password is one of the most common ones.",
+    SAME_AS_EMAIL: "The password may not be the account's email address.",
+}
+
+# The policy (length, common passwords) is checked by the service; this only bounds the input.
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+# A password being set: 12 to 128 characters as sent (the schema), then the policy (12 to 128 once
+# NFKC-normalised, not common, not the account's email), each refusal a 422 with its rule.
+NewPassword = Annotated[str, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH, json_schema_extra={
+    "format": "password", "description": "12 to 128 characters; not a common password, not the account's email."})]
 
 _DUMMY_PASSWORD = "veriflow-dummy-password-for-unknown-users"  # noqa: S105 (hashed, never accepted)
 
@@ -98,6 +114,11 @@ def _common_passwords() -> frozenset[str]:
     data = files("veriflow.identity").joinpath("data", "common-passwords.txt.gz").read_bytes()
     lines = gzip.decompress(data).decode().splitlines()
     return frozenset(line.strip() for line in lines if line.strip())
+
+
+def password_errors(field: str, problems: list[str]) -> list[FieldError]:
+    """The 422 details for `check_password`'s problems with the body field `field`."""
+    return [field_error(("body", field), _PROBLEM_MESSAGES[problem], problem) for problem in problems]
 
 
 def check_password(password: str, *, email: str | None = None) -> list[str]:

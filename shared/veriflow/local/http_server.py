@@ -1,6 +1,7 @@
 """The local HTTP API: a stdlib threading server in front of the template's HttpApi routes.
 
-Besides the routes it serves `/openapi.json`, `/docs`, and, to loopback clients only,
+Besides the routes it serves `/openapi.json`, `/docs` (Swagger UI, its files from the
+swagger-ui-bundle package under `/docs/assets/`: no CDN), and, to loopback clients only,
 `POST /_local/schedules/{name}` to fire a schedule now, `GET /_local/mail` and `GET /_local/sms` for
 what the local cloud sent, and `/_local/app/...`, where email links lead (local/app_pages.py).
 """
@@ -33,9 +34,14 @@ _OUTBOX: dict[str, Callable[[str, str], list[dict[str, Any]]]] = {
     "/_local/mail": outbox.sent_email, "/_local/sms": outbox.sent_sms,
 }
 _MESSAGES = {
-    "not_found": (404, "No route matches this path"),
-    "method_not_allowed": (405, "This path does not accept this method"),
-    "payload_too_large": (413, "API Gateway accepts request bodies up to 10 MB"),
+    "not_found": (404, "No route matches this path."),
+    "method_not_allowed": (405, "This path does not accept this method."),
+    "payload_too_large": (413, "API Gateway accepts request bodies up to 10 MB."),
+}
+_INTERNAL = "The function failed; its error is in the local cloud's log."
+_DOCS_ASSETS = "/docs/assets/"
+_DOCS_FILES = {
+    "swagger-ui-bundle.js": "application/javascript", "swagger-ui.css": "text/css", "favicon-32x32.png": "image/png",
 }
 # API Gateway refuses larger payloads before any function runs.
 GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -127,6 +133,8 @@ class LocalHttpApi:
                 return _json(200, self._openapi(), request_id)
             if method == "GET" and path == "/docs":
                 return _docs_page(request_id)
+            if method == "GET" and path.startswith(_DOCS_ASSETS):
+                return _docs_asset(path[len(_DOCS_ASSETS):], request_id)
             if method == "GET" and path in _OUTBOX and ipaddress.ip_address(client_ip).is_loopback:
                 return _json(200, {"data": _OUTBOX[path](self._region, self._account_id)}, request_id)
             if (path + "/").startswith(app_pages.PREFIX) and ipaddress.ip_address(client_ip).is_loopback:
@@ -149,11 +157,11 @@ class LocalHttpApi:
             return _error("not_found", request_id, str(exc))
         except Exception:
             log.exception("%s %s failed in the local HTTP API", method, path)
-            return _json(500, envelope("internal_error", "Internal Server Error", None, request_id), request_id)
+            return _json(500, envelope("internal_error", _INTERNAL, None, request_id), request_id)
         if errored:
             # API Gateway answers 500 when the integration fails; the function's error is in our log.
             log.warning("%s %s: %s", method, path, result)
-            return _json(500, envelope("internal_error", "Internal Server Error", None, request_id), request_id)
+            return _json(500, envelope("internal_error", _INTERNAL, None, request_id), request_id)
         response = to_http_response(result)
         return HttpResponse(response.status, [*response.headers, ("apigw-requestid", request_id)], response.body)
 
@@ -183,6 +191,24 @@ def _error(code: str, request_id: str, message: str | None = None) -> HttpRespon
 def _docs_page(request_id: str) -> HttpResponse:
     from fastapi.openapi.docs import get_swagger_ui_html
 
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="Veriflow API (local)")
+    # Swagger UI's own files, from the swagger-ui-bundle package: /docs works offline, no CDN.
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json", title="Veriflow API (local)",
+        swagger_js_url=f"{_DOCS_ASSETS}swagger-ui-bundle.js", swagger_css_url=f"{_DOCS_ASSETS}swagger-ui.css",
+        swagger_favicon_url=f"{_DOCS_ASSETS}favicon-32x32.png",
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
     return HttpResponse(200, [("content-type", "text/html; charset=utf-8"), ("apigw-requestid", request_id)],
                         bytes(page.body))
+
+
+def _docs_asset(name: str, request_id: str) -> HttpResponse:
+    """One file of the Swagger UI distribution (only the few the page loads)."""
+    content_type = _DOCS_FILES.get(name)
+    if content_type is None:
+        return _error("not_found", request_id)
+    from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+
+    body = (swagger_ui_path / name).read_bytes()
+    headers = [("content-type", content_type), ("cache-control", "max-age=3600"), ("apigw-requestid", request_id)]
+    return HttpResponse(200, headers, body)

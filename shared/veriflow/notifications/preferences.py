@@ -28,7 +28,12 @@ HELD_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS})
 
 
 class PreferenceError(ValueError):
-    """A preference that cannot be set; the message says why."""
+    """A preference that cannot be set: the message says why in a sentence that does not quote
+    the value, `rule` is the rule's code."""
+
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class QuietHours:
 def check_timezone(name: str) -> str:
     """`name` when it is an IANA zone key (only those: no file paths, no "localtime")."""
     if name not in _zones():
-        raise PreferenceError(f"unknown time zone {name!r}: use an IANA name such as Europe/Paris")
+        raise PreferenceError("Unknown time zone: use an IANA name such as Europe/Paris.", "timezone_unknown")
     return name
 
 
@@ -88,11 +93,12 @@ def matrix(overrides: dict[str, dict[str, bool]] | None) -> dict[Category, dict[
 def check_change(category: Category, channel: Channel, enabled: bool) -> None:
     """Refuses what cannot be chosen: security in-app and email stay on; SMS only for security."""
     if channel not in USER_CHANNELS:
-        raise PreferenceError(f"{channel} is not a personal channel")
+        raise PreferenceError("This channel is not a personal one.", "channel_not_personal")
     if category is Category.SECURITY and channel in (Channel.IN_APP, Channel.EMAIL) and not enabled:
-        raise PreferenceError("security messages cannot be turned off in the app or by email")
+        raise PreferenceError("Security messages cannot be turned off in the app or by email.",
+                              "security_channel_required")
     if channel is Channel.SMS and enabled and category not in SMS_CATEGORIES:
-        raise PreferenceError("SMS carries security messages only")
+        raise PreferenceError("SMS carries security messages only.", "sms_security_only")
 
 
 def wants(overrides: dict[str, dict[str, bool]] | None, category: Category, channel: Channel) -> bool:

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from veriflow.core.errors import NotFound, ValidationFailed
+from veriflow.core.errors import FieldError, NotFound, ValidationFailed, field_error
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
 from veriflow.identity.user_models import User
@@ -92,14 +92,14 @@ def update_preferences(session: Session, user_id: uuid.UUID, changes: Preference
         row = NotificationPreference(user_id=user_id, channels={}, timezone="UTC")
         session.add(row)
     overrides = {category: dict(cells) for category, cells in (row.channels or {}).items()}
-    problems: dict[str, str] = {}
+    problems: list[FieldError] = []
     for category, cells in (changes.channels or {}).items():
         for channel_name, enabled in cells.items():
             channel = Channel(channel_name)
             try:
                 check_change(category, channel, enabled)
             except PreferenceError as exc:
-                problems[f"channels.{category}.{channel}"] = str(exc)
+                problems.append(field_error(("body", "channels", category, channel), str(exc), exc.rule))
                 continue
             if channel in USER_CHANNELS:
                 overrides.setdefault(category.value, {})[channel.value] = enabled
@@ -111,13 +111,14 @@ def update_preferences(session: Session, user_id: uuid.UUID, changes: Preference
             try:
                 row.timezone = check_timezone(quiet.timezone)
             except PreferenceError as exc:
-                problems["quiet_hours.timezone"] = str(exc)
+                problems.append(field_error(("body", "quiet_hours", "timezone"), str(exc), exc.rule))
             if quiet.start == quiet.end:
-                problems["quiet_hours"] = "start and end must differ"
+                problems.append(field_error(("body", "quiet_hours"), "The start and end must differ.",
+                                            "quiet_hours_empty"))
             row.quiet_hours_start = quiet.start.replace(tzinfo=None)
             row.quiet_hours_end = quiet.end.replace(tzinfo=None)
     if problems:
-        raise ValidationFailed("These preferences cannot be set.", details=problems)
+        raise ValidationFailed("These preferences cannot be set.", errors=problems)
     row.channels = overrides
     session.flush()
     return preferences(session, user_id)

@@ -14,7 +14,7 @@ from veriflow.access.org_scoped import org_page, org_row
 from veriflow.access.permissions import API_KEY_SCOPES, API_KEYS_MANAGE, org_permissions
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.core.errors import ValidationFailed
+from veriflow.core.errors import ValidationFailed, field_error
 from veriflow.core.pagination import Page
 from veriflow.core.types import utcnow
 from veriflow.identity.opaque import new_token
@@ -30,11 +30,15 @@ def create(
     check_org_permission(session, principal, org_id, API_KEYS_MANAGE)
     wanted = set(scopes)
     if unknown := wanted - API_KEY_SCOPES:
-        raise ValidationFailed("These scopes cannot be given to an API key.",
-                               details={"scopes": sorted(unknown), "allowed": sorted(API_KEY_SCOPES)})
+        allowed = ", ".join(sorted(API_KEY_SCOPES))
+        raise ValidationFailed("These scopes cannot be given to an API key.", errors=[
+            field_error(("body", "scopes", index), f"An API key's scopes are among: {allowed}.", "scope_unknown")
+            for index, scope in enumerate(scopes) if scope in unknown])
     # Nobody hands a machine more than they hold themselves.
     if beyond := wanted - org_permissions(org_role(session, principal, org_id)):
-        raise ValidationFailed("You do not hold these scopes yourself.", details={"scopes": sorted(beyond)})
+        raise ValidationFailed("You do not hold these scopes yourself.", errors=[
+            field_error(("body", "scopes", index), "You do not hold this scope yourself.", "scope_not_held")
+            for index, scope in enumerate(scopes) if scope in beyond])
     visible = secrets.token_urlsafe(VISIBLE_CHARS)[:VISIBLE_CHARS]
     full_key, key_hash = new_token(API_KEY_PREFIX + visible)
     expires_at = utcnow() + timedelta(days=expires_in_days)

@@ -6,16 +6,19 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, WithJsonSchema, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from veriflow.access.permissions import API_KEY_SCOPES, OrgRole
+from veriflow.core.fields import omittable
 from veriflow.identity.emails import Email
 
 if TYPE_CHECKING:
     from veriflow.identity.org_models import ApiKey, Invitation, Membership, Organization
     from veriflow.identity.user_models import User
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+# pattern: at least one character that is not white space (what is left once stripped).
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"\S")]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
@@ -30,16 +33,17 @@ class OrgCreate(_In):
 
 
 class OrgUpdate(_In):
-    name: Name | None = None
-    description: Description | None = None
+    # Optional, but never null: SkipJsonSchema keeps `null` out of the published schema too.
+    name: Name | SkipJsonSchema[None] = omittable()
+    description: Description | SkipJsonSchema[None] = omittable()
     website: HttpUrl | None = None  # null clears it
 
-    @model_validator(mode="after")
-    def _required_fields_are_not_cleared(self) -> OrgUpdate:
-        for name in ("name", "description"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator("name", "description")
+    @classmethod
+    def _not_cleared(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("This field cannot be null.")
+        return value
 
 
 class OrgPublic(BaseModel):
@@ -123,7 +127,9 @@ class InvitationPage(BaseModel):
 
 class ApiKeyCreate(_In):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    scopes: list[str] = Field(min_length=1, description=f"a subset of {sorted(API_KEY_SCOPES)}")
+    # The service refuses scopes outside the list (422, the same detail shape).
+    scopes: list[Annotated[str, WithJsonSchema({"type": "string", "enum": sorted(API_KEY_SCOPES)})]] = Field(
+        min_length=1, description="a subset of the scopes the caller holds in the organization")
     expires_in_days: int = Field(default=90, ge=1, le=365)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.core.errors import TooManyRequests, ValidationFailed
+from veriflow.core.errors import TooManyRequests, ValidationFailed, field_error
 from veriflow.core.types import utcnow
 from veriflow.identity.auth_models import OneTimeToken
 from veriflow.identity.user_models import User
@@ -73,7 +73,8 @@ def verify(session: Session, principal: Principal, code: str) -> User:
         .order_by(OneTimeToken.created_at.desc()).limit(1).with_for_update()
     ).first()
     if token is None or not token.data or token.data.get("phone") != user.phone_number:
-        raise ValidationFailed("No code is waiting for this number; ask for a new one.", details={"code": "expired"})
+        raise ValidationFailed("No code is waiting for this number; ask for a new one.", errors=[
+            field_error(("body", "code"), "No code is waiting for this number.", "code_expired")])
     if hmac.compare_digest(token.token_hash, _digest(str(token.data["salt"]), code)):
         token.used_at = user.phone_verified_at = now
         audit.record(session, "user.phone.verified", actor=principal, target=("user", user.id),
@@ -86,7 +87,9 @@ def verify(session: Session, principal: Principal, code: str) -> User:
     audit.record(session, "user.phone.code_wrong", actor=principal, target=("user", user.id), tries=tries)
     # The request fails, but the try must count: commit it before the error rolls the rest back.
     session.commit()
-    raise ValidationFailed("That code is wrong.", details={"code": "wrong", "tries_left": MAX_TRIES - tries})
+    left = MAX_TRIES - tries
+    message = f"The code is wrong; {left} {'try' if left == 1 else 'tries'} left."
+    raise ValidationFailed("That code is wrong.", errors=[field_error(("body", "code"), message, "code_wrong")])
 
 
 def remove(session: Session, principal: Principal) -> User:

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from veriflow.identity.emails import Email
+from veriflow.identity.passwords import NewPassword, Password
 
 if TYPE_CHECKING:
     from veriflow.identity.user_models import User
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-# The policy (length, common passwords) is checked by the service; this only bounds the input.
-Password = Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class _In(BaseModel):
@@ -28,7 +27,7 @@ class MeUpdate(_In):
 
 class PasswordChange(_In):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class EmailChange(_In):

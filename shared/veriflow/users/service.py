@@ -12,7 +12,7 @@ from veriflow.access.permissions import SUPERADMIN_ASSIGN, PlatformRole
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
 from veriflow.core.db import CommitThenRaise
-from veriflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from veriflow.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from veriflow.core.pagination import Page, paginate
 from veriflow.core.types import utcnow
 from veriflow.credentials import lockout
@@ -20,7 +20,7 @@ from veriflow.identity.auth_models import OneTimeToken
 from veriflow.identity.auth_models import Session as AuthSession
 from veriflow.identity.emails import normalise_email
 from veriflow.identity.opaque import new_token
-from veriflow.identity.passwords import check_password, hash_password, verify_password
+from veriflow.identity.passwords import check_password, hash_password, password_errors, verify_password
 from veriflow.identity.user_models import User, UserRole
 from veriflow.messaging.notification import Category
 from veriflow.messaging.notify import email_after_commit
@@ -51,7 +51,8 @@ def change_password(session: Session, principal: Principal, current: str, new: s
     user = get_user(session, _user_id(principal))
     _recheck_password(session, principal, user, current, field="current_password", route="change_password")
     if problems := check_password(new, email=user.email):
-        raise ValidationFailed("The new password is not acceptable.", details={"new_password": problems})
+        raise ValidationFailed("The new password is not acceptable.",
+                               errors=password_errors("new_password", problems))
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     revoked = _revoke_sessions(session, user.id, "password_changed", keep=principal.session_id)
@@ -72,7 +73,8 @@ def request_email_change(session: Session, principal: Principal, new_email: str,
         _recheck_password(session, principal, user, password, field="password", route="change_email")
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise ValidationFailed("That is already the account's address.", details={"new_email": "unchanged"})
+        raise ValidationFailed("That is already the account's address.", errors=[
+            field_error(("body", "new_email"), "The new address is the current one.", "email_unchanged")])
     now = utcnow()
     # A newer request replaces any earlier one still open.
     session.execute(
@@ -170,7 +172,7 @@ def seed_superadmin(session: Session, email: str, password: str) -> User:
     now = utcnow()
     if user is None:
         if problems := check_password(password, email=email):
-            raise ValidationFailed("The password is not acceptable.", details={"password": problems})
+            raise ValidationFailed("The password is not acceptable.", errors=password_errors("password", problems))
         user = User(email=email, email_verified_at=now, password_hash=hash_password(password),
                     password_changed_at=now, display_name="")
         session.add(user)

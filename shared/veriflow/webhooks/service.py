@@ -13,7 +13,7 @@ from veriflow.access.org_scoped import org_page, org_row
 from veriflow.access.permissions import WEBHOOKS_MANAGE
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
-from veriflow.core.errors import ValidationFailed
+from veriflow.core.errors import ValidationFailed, field_error
 from veriflow.core.pagination import Page
 from veriflow.core.types import utcnow
 from veriflow.messaging.webhook_events import EVENT_TYPES
@@ -94,16 +94,30 @@ def rotate_secret(
     return endpoint
 
 
+_URL_RULES = {
+    "url_invalid": "The URL is not valid.",
+    "url_scheme": "The URL must use https.",
+    "url_host_missing": "The URL has no host.",
+    "url_credentials": "The URL may not carry credentials; authenticate requests by their signature.",
+    "url_host_unresolved": "The URL's host does not resolve.",
+    "url_host_not_public": "The URL's host resolves to an address that is not public.",
+}
+
+
 def _vetted(url: str) -> str:
     try:
         ssrf.vet(url, allow_localhost=get_webhook_settings().allow_localhost)
     except ssrf.UnsafeUrl as exc:
-        raise ValidationFailed(str(exc), details={"url": str(exc)}) from exc
+        # The registration's 422 names the rule, never the host it was given.
+        message = _URL_RULES.get(exc.rule, "The URL may not be used.")
+        raise ValidationFailed(message, errors=[field_error(("body", "url"), message, exc.rule)]) from exc
     return url
 
 
 def _known(event_types: list[str]) -> list[str]:
     if unknown := set(event_types) - EVENT_TYPES.keys():
-        raise ValidationFailed("Unknown event types.", details={"event_types": sorted(unknown),
-                                                                "allowed": sorted(EVENT_TYPES)})
+        allowed = ", ".join(sorted(EVENT_TYPES))
+        raise ValidationFailed("Unknown event types.", errors=[
+            field_error(("body", "event_types", index), f"The event types are: {allowed}.", "event_type_unknown")
+            for index, name in enumerate(event_types) if name in unknown])
     return sorted(set(event_types))

@@ -28,7 +28,12 @@ _NAT64 = IPv6Network("64:ff9b::/96")
 
 
 class UnsafeUrl(Exception):
-    """The URL may not be called; the message says why (safe to show to the endpoint's owner)."""
+    """The URL may not be called; the message says why (safe to show to the endpoint's owner, in the
+    delivery log), `rule` is the code of the rule it broke."""
+
+    def __init__(self, message: str, rule: str) -> None:
+        super().__init__(message)
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -51,14 +56,15 @@ def parse(url: str, *, allow_localhost: bool) -> Target:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeUrl("The URL is not valid.") from exc
+        raise UnsafeUrl("The URL is not valid.", "url_invalid") from exc
     schemes = ("https", "http") if allow_localhost else ("https",)
     if parts.scheme.lower() not in schemes:
-        raise UnsafeUrl("The URL must use https.")
+        raise UnsafeUrl("The URL must use https.", "url_scheme")
     if not parts.hostname:
-        raise UnsafeUrl("The URL has no host.")
+        raise UnsafeUrl("The URL has no host.", "url_host_missing")
     if parts.username is not None or parts.password is not None:
-        raise UnsafeUrl("The URL may not carry credentials; authenticate requests by their signature.")
+        raise UnsafeUrl("The URL may not carry credentials; authenticate requests by their signature.",
+                        "url_credentials")
     scheme = parts.scheme.lower()
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80), path)
@@ -96,13 +102,13 @@ def resolve(target: Target, *, allow_localhost: bool) -> list[Address]:
     try:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise UnsafeUrl(f"The host {target.host} does not resolve.") from exc
+        raise UnsafeUrl(f"The host {target.host} does not resolve.", "url_host_unresolved") from exc
     # Scoped IPv6 addresses come back as "fe80::1%eth0".
     addresses = list(dict.fromkeys(ip_address(str(info[4][0]).split("%")[0]) for info in infos))
     if not addresses:
-        raise UnsafeUrl(f"The host {target.host} does not resolve.")
+        raise UnsafeUrl(f"The host {target.host} does not resolve.", "url_host_unresolved")
     if not all(address_allowed(address, allow_localhost=allow_localhost) for address in addresses):
-        raise UnsafeUrl(f"The host {target.host} resolves to an address that is not public.")
+        raise UnsafeUrl(f"The host {target.host} resolves to an address that is not public.", "url_host_not_public")
     return addresses
 
 

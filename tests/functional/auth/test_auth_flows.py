@@ -56,9 +56,16 @@ def test_register_answers_the_same_for_an_existing_address(stack: Any) -> None:
 
 
 def test_weak_passwords_are_refused_with_reasons(stack: Any) -> None:
-    response = stack.register(password="short")
+    response = stack.register(password="tiny-secret")
     assert response.status_code == 422
-    assert response.json()["error"]["details"]["password"]
+    # Each reason names the field and the rule, and the password never comes back.
+    [detail] = response.json()["error"]["details"]
+    assert (detail["loc"], detail["type"]) == (["body", "password"], "string_too_short")
+    assert "tiny-secret" not in response.text
+    # Long enough as sent, too short once normalised (NFKC composes e + U+0301 into one character).
+    composed = stack.register(password="e\u0301" * 6)
+    assert composed.status_code == 422
+    assert [d["type"] for d in composed.json()["error"]["details"]] == ["password_too_short"]
     assert stack.register(password="password1234").status_code == 422
 
 
@@ -200,6 +207,24 @@ def test_browsers_get_the_refresh_token_in_a_strict_cookie(stack: Any) -> None:
     assert refreshed.status_code == 200
     assert refreshed.json()["refresh_token"] is None
     assert "vf_refresh=" in refreshed.headers["set-cookie"]
+
+
+def test_a_cookie_refresh_needs_no_body(stack: Any) -> None:
+    # GIVEN a browser holding the refresh cookie
+    stack.signed_in()
+    cookie = stack.login(refresh_token_in_cookie=True).headers["set-cookie"]
+    value = cookie.split(";")[0].split("=", 1)[1]
+    # WHEN it refreshes with the cookie alone: no body, no content type
+    refreshed = stack.api.post("/v1/auth/refresh", headers={"cookie": f"vf_refresh={value}"})
+    # THEN it gets a new pair, the refresh token again in the cookie
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["refresh_token"] is None
+    assert refreshed.json()["access_token"]
+    assert "vf_refresh=" in refreshed.headers["set-cookie"]
+    # AND with neither a body nor a cookie it is a 401 in a sentence
+    bare = stack.api.post("/v1/auth/refresh")
+    assert bare.status_code == 401
+    assert bare.json()["error"]["message"] == "A refresh token is needed, in the body or the refresh cookie."
 
 
 def test_jwks_lists_the_key_that_signs_tokens(stack: Any) -> None:

@@ -138,6 +138,9 @@ def test_bad_id_tokens_are_refused(stack: Any, provider: Any, changes: dict[str,
     assert response.json()["error"]["code"] == "unauthorized"
 
 
-def test_an_unknown_provider_is_a_clear_400(stack: Any, provider: Any) -> None:
+def test_an_unknown_provider_is_a_404(stack: Any, provider: Any) -> None:
+    # GIVEN no provider named "nope" WHEN its sign-in starts THEN it does not exist, in a sentence
     response = stack.api.get("/v1/auth/oidc/nope/start")
-    assert response.status_code == 400
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == ("not_found", "No sign-in provider has this name.")

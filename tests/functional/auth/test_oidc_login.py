@@ -19,7 +19,7 @@ import pytest
 from moto import mock_aws
 
 from veriflow.auth import oidc
-from veriflow.core.errors import BadRequest, ServiceUnavailable, Unauthorized
+from veriflow.core.errors import NotFound, ServiceUnavailable, Unauthorized
 from veriflow.identity.settings import get_auth_settings
 
 REDIRECT = "https://app.veriflow.local/v1/auth/oidc/fake/callback"
@@ -234,10 +234,11 @@ def test_provider_key_rotation_is_picked_up_by_one_jwks_refetch(provider: Any) -
     assert provider.jwks_requests == 2
 
 
-def test_unknown_provider_is_a_bad_request(provider: Any) -> None:
-    with pytest.raises(BadRequest):
+def test_unknown_provider_is_not_found(provider: Any) -> None:
+    # A provider not configured here does not exist: 404, as for any other missing resource.
+    with pytest.raises(NotFound):
         oidc.start("nope", REDIRECT)
-    with pytest.raises(BadRequest):
+    with pytest.raises(NotFound):
         oidc.finish("nope", "code", "verifier", REDIRECT, "nonce")
 
 

@@ -60,7 +60,8 @@ def test_scopes_are_limited_and_keys_manage_nothing(api: Any, identity: Any) -> 
     path = f"/v1/orgs/{org}/api-keys"
     refused = api("POST", path, owner, json_body={"name": "x", "scopes": ["api_keys:manage"]})
     assert refused["statusCode"] == 422
-    assert refused["json"]["error"]["details"]["scopes"] == ["api_keys:manage"]
+    assert [(d["loc"], d["type"]) for d in refused["json"]["error"]["details"]] == [
+        (["body", "scopes", "0"], "scope_unknown")]
     assert api("POST", path, owner, json_body={"name": "x", "scopes": []})["statusCode"] == 422
     assert api("POST", path, owner, json_body={"name": "x", "scopes": ["org:read"], "expires_in_days": 0})[
         "statusCode"] == 422

@@ -82,7 +82,12 @@ def test_password_change_needs_the_current_password_and_a_good_new_one(api: Any,
     assert wrong["statusCode"] == 403
     weak = api("POST", "/v1/users/me/password", ada, json_body={"current_password": PASSWORD, "new_password": "short"})
     assert weak["statusCode"] == 422
-    assert weak["json"]["error"]["details"] == {"new_password": ["password_too_short"]}
+    assert [(d["loc"], d["type"]) for d in weak["json"]["error"]["details"]] == [
+        (["body", "new_password"], "string_too_short")]
+    common = api("POST", "/v1/users/me/password", ada,
+                 json_body={"current_password": PASSWORD, "new_password": "password1234"})
+    assert common["json"]["error"]["details"] == [{"loc": ["body", "new_password"], "type": "password_too_common",
+                                                   "msg": "The password is one of the most common ones."}]
     # Only the wrong password is on record (it counts toward the lockout); nothing changed
     assert [e.action for e in identity.audit("user.password")] == ["user.password.check_failed"]
 

@@ -49,9 +49,13 @@ def test_five_wrong_codes_kill_the_code(api: Any, identity: Any, cloud: Any) -> 
     # WHEN five wrong codes are tried
     answers = [api("POST", "/v1/users/me/phone/verify", ada, json_body={"code": wrong}) for _ in range(5)]
     # THEN each is refused with the tries left, and then even the right code no longer works
-    assert [a["json"]["error"]["details"].get("tries_left") for a in answers] == [4, 3, 2, 1, 0]
+    messages = [a["json"]["error"]["details"] for a in answers]
+    assert [[d["msg"] for d in details] for details in messages] == [
+        [f"The code is wrong; {left} {'try' if left == 1 else 'tries'} left."] for left in (4, 3, 2, 1, 0)]
+    assert {(d["type"], tuple(d["loc"])) for details in messages for d in details} == {("code_wrong", ("body", "code"))}
     late = api("POST", "/v1/users/me/phone/verify", ada, json_body={"code": code})
-    assert (late["statusCode"], late["json"]["error"]["details"]) == (422, {"code": "expired"})
+    assert late["statusCode"] == 422
+    assert [(d["loc"], d["type"]) for d in late["json"]["error"]["details"]] == [(["body", "code"], "code_expired")]
 
 
 def test_codes_are_limited_and_numbers_must_be_e164(api: Any, identity: Any, cloud: Any) -> None:

@@ -1,0 +1,117 @@
+"""The API contract, checked: schemathesis against the published spec of a running `veriflow dev`.
+
+Starts the local cloud (`veriflow dev`, embedded defaults) on a free port with a throwaway SQLite
+database and a seeded superadmin, signs in, and runs schemathesis (scripts/contract/schemathesis.toml:
+every check, a fixed number of derandomized examples per operation) with that user's access token.
+It fails on any server error, response that breaks the spec, valid request rejected or invalid one
+accepted. Prints how long the run took. `.ci/run` runs it; so can anyone:
+
+    .venv/bin/python scripts/contract_test.py [--max-examples N] [-- extra schemathesis options]
+"""
+
+# ruff: noqa: T201, S603, S310 - a command-line tool: it prints, runs our own commands, calls its own server
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "scripts" / "contract" / "schemathesis.toml"
+EMAIL = "contract@veriflow.example"
+START_TIMEOUT_S = 120
+# Operations that end the signed-in user's session (and so the token every other one uses).
+SESSION_ENDING = ("auth-logout", "auth-logout_all")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _post_json(url: str, body: dict[str, object]) -> dict[str, object]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer: dict[str, object] = json.loads(response.read())
+        return answer
+
+
+def _wait_until_live(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"veriflow dev exited with {server.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(f"{base}/health/live", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.25)
+    raise SystemExit(f"veriflow dev did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-4000:]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-examples", type=int, help="examples per operation (default: the config's)")
+    parser.add_argument("--server-log", type=Path, help="keep the local cloud's log in this file")
+    parser.add_argument("extra", nargs="*", help="more schemathesis options, after --")
+    args = parser.parse_args(argv)
+    veriflow = [sys.executable, "-m", "veriflow.cli"]
+    with tempfile.TemporaryDirectory(prefix="veriflow-contract-") as tmp:
+        password = secrets.token_urlsafe(18)
+        env = {**os.environ, "STAGE": "local", "SQLITE_PATH": f"{tmp}/contract.sqlite3",
+               "VERIFLOW_SUPERADMIN_PASSWORD": password, "POWERTOOLS_LOG_LEVEL": "WARNING"}
+        env.pop("DATABASE_URL", None)
+        subprocess.run([*veriflow, "migrate"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*veriflow, "seed-superadmin", "--email", EMAIL], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        port, log = _free_port(), Path(tmp) / "dev.log"
+        base = f"http://127.0.0.1:{port}"
+        started = time.monotonic()
+        with log.open("wb") as out:
+            server = subprocess.Popen([*veriflow, "dev", "--port", str(port)], cwd=ROOT, env=env, stdout=out,
+                                      stderr=subprocess.STDOUT)
+        try:
+            _wait_until_live(base, server, log)
+            print(f"veriflow dev answers at {base} after {time.monotonic() - started:.1f} s")
+            token = _post_json(f"{base}/v1/auth/login", {"email": EMAIL, "password": password})["access_token"]
+            command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "--no-color", "run",
+                       f"{base}/openapi.json", "--url", base, "--header", f"Authorization: Bearer {token}",
+                       "--checks", "all"]
+            if args.max_examples:
+                command += ["--max-examples", str(args.max_examples)]
+            command += args.extra
+            # Signing out ends the session the token belongs to: those operations run last, apart.
+            ending = [option for op in SESSION_ENDING for option in ("--include-operation-id", op)]
+            keeping = [option for op in SESSION_ENDING for option in ("--exclude-operation-id", op)]
+            began = time.monotonic()
+            status = subprocess.run([*command, *keeping], cwd=ROOT, env=env, check=False).returncode
+            status = subprocess.run([*command, *ending], cwd=ROOT, env=env, check=False).returncode or status
+            took = time.monotonic() - began
+            print(f"schemathesis: {'passed' if status == 0 else f'FAILED (exit {status})'} in {took:.1f} s")
+            if status != 0:
+                print(f"--- the local cloud's log (last lines) ---\n{log.read_text()[-6000:]}")
+            return status
+        finally:
+            if args.server_log:
+                args.server_log.write_bytes(log.read_bytes())
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
