@@ -365,21 +365,30 @@ def postgres_sqlalchemy_url(postgres_url: str) -> str:
     return "postgresql+pg8000://" + postgres_url.split("://", 1)[1]
 
 
-def _create_database(postgres_url: str, monkeypatch: pytest.MonkeyPatch, template: str | None = None) -> str:
+def _admin_execute(postgres_url: str, statement: str) -> None:
+    """One statement on the cluster's maintenance connection (CREATE and DROP DATABASE)."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
     from veriflow.core.db import normalise_url
 
-    name = f"t_{secrets.token_hex(6)}"
     admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+            connection.execute(text(statement))
     finally:
         admin.dispose()
-    url = make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-    monkeypatch.setenv("DATABASE_URL", url)
+
+
+def _database_url(postgres_url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _create_database(postgres_url: str, monkeypatch: pytest.MonkeyPatch, template: str | None = None) -> str:
+    name = f"t_{secrets.token_hex(6)}"
+    _admin_execute(postgres_url, f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    monkeypatch.setenv("DATABASE_URL", _database_url(postgres_url, name))
     # Tests race threads as if they were several Lambda containers: a connection each.
     monkeypatch.setenv("DB_POOL_SIZE", "5")
     reset_caches()
@@ -387,17 +396,8 @@ def _create_database(postgres_url: str, monkeypatch: pytest.MonkeyPatch, templat
 
 
 def _drop_database(postgres_url: str, name: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from veriflow.core.db import normalise_url
-
     reset_engine()
-    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    _admin_execute(postgres_url, f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -412,20 +412,12 @@ def postgres_database(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
 def _migrated_postgres_template(postgres_url: str) -> str:
     """A database at the head migration, made once per worker; test databases are its copies
     (CREATE DATABASE ... TEMPLATE copies files: far quicker than migrating each one)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
     from veriflow.core.db import normalise_url
     from veriflow.core.migrations import upgrade
 
     name = f"head_{secrets.token_hex(6)}"
-    admin = create_engine(normalise_url(postgres_url), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    upgrade(normalise_url(make_url(postgres_url).set(database=name).render_as_string(hide_password=False)))
+    _admin_execute(postgres_url, f'CREATE DATABASE "{name}"')
+    upgrade(normalise_url(_database_url(postgres_url, name)))
     return name
 
 

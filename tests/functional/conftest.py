@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import boto3
+import httpx
 import pytest
 from moto import mock_aws
 from sqlalchemy import event, select
@@ -242,3 +243,15 @@ def template_cloud() -> Iterator[LocalCloud]:
             yield local
         finally:
             local.close()
+
+
+@pytest.fixture(scope="module")
+def local_api(template_cloud: LocalCloud) -> Iterator[httpx.Client]:
+    """The local HTTP API in front of `template_cloud`, with a client of it."""
+    server = template_cloud.http_api()
+    base_url = server.start(port=0)
+    try:
+        with httpx.Client(base_url=base_url, timeout=30) as client:
+            yield client
+    finally:
+        server.stop()

@@ -94,17 +94,6 @@ def test_422_bodies_are_the_envelope_with_field_errors(spec: Spec) -> None:
             "$ref": "#/components/schemas/ValidationFailed"}
 
 
-@pytest.fixture(scope="module")
-def local_api(template_cloud: LocalCloud) -> Iterator[httpx.Client]:
-    server = template_cloud.http_api()
-    base_url = server.start(port=0)
-    try:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
-            yield client
-    finally:
-        server.stop()
-
-
 def test_docs_load_nothing_from_elsewhere(local_api: httpx.Client) -> None:
     # GIVEN the local server's /docs page
     page = local_api.get("/docs")

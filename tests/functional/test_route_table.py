@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -39,17 +39,6 @@ WRONG_METHODS = [
 @pytest.fixture
 def health(load_function: Callable[[str], ModuleType]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     return load_function("health").handler  # type: ignore[no-any-return]
-
-
-@pytest.fixture(scope="module")
-def local_api(template_cloud: LocalCloud) -> Iterator[httpx.Client]:
-    server = template_cloud.http_api()
-    base_url = server.start(port=0)
-    try:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
-            yield client
-    finally:
-        server.stop()
 
 
 def test_shipped_table_is_the_templates_routes(template_cloud: LocalCloud) -> None:
