@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -13,13 +14,26 @@ _lock = threading.Lock()
 _clients: dict[str, Any] = {}
 
 
+@functools.cache
+def _loader() -> Any:
+    """botocore's data loader, shared by every session: it caches the parsed service models and
+    endpoint data, which each new session would otherwise read and parse again."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
 def _new_client(service: str) -> Any:
     import boto3
+    import botocore.session
     from botocore.config import Config
 
     settings = get_settings()
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
-    return boto3.session.Session().client(
+    # A session per client (sessions are not thread-safe), all over the one loader.
+    core_session = botocore.session.get_session()
+    core_session.register_component("data_loader", _loader())
+    return boto3.session.Session(botocore_session=core_session).client(
         service,  # type: ignore[call-overload]
         region_name=settings.aws_region,
         endpoint_url=settings.aws_endpoint_url,
