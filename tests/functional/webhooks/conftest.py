@@ -190,7 +190,7 @@ def receivers() -> Iterator[Any]:
     def start() -> Receiver:
         receiver = Receiver()
         server = _serve(receiver)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         servers.append(server)
         receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
         return receiver
