@@ -13,6 +13,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "veriflow.notifications.models",
     "veriflow.messaging.webhook_models",
     "veriflow.outbox.models",
+    "veriflow.certificates.models",
 )
 
 

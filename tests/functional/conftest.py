@@ -72,7 +72,10 @@ def cloud(any_database: str, identity_resources: str) -> Cloud:
 
 # Which function of the template serves each group under /v1 (its role makes the AWS calls).
 FUNCTION_OF_GROUP = {"users": "UsersApiFunction", "orgs": "OrgsApiFunction", "admin": "AdminApiFunction",
-                     "auth": "AuthApiFunction", "notifications": "NotificationsApiFunction"}
+                     "auth": "AuthApiFunction", "notifications": "NotificationsApiFunction",
+                     "certificates": "CertificatesApiFunction", "verify": "CertificatesApiFunction"}
+# Groups served by another group's function folder.
+FOLDER_OF_GROUP = {"verify": "certificates"}
 
 
 class Identity:
@@ -191,11 +194,12 @@ class Api:
         if json_body is not None:
             event["body"] = json.dumps(json_body)
             event["headers"]["content-type"] = "application/json"
-        handler: Handler = self._load(group).handler
+        handler: Handler = self._load(FOLDER_OF_GROUP.get(group, group)).handler
         # As on AWS, the handler's AWS calls are checked against its function's role.
         with iam.acting_as(self._principals[FUNCTION_OF_GROUP[group]]):
             response = handler(event, self._context)
-        response["json"] = json.loads(response["body"]) if response.get("body") else None
+        is_json = response.get("headers", {}).get("content-type", "").startswith("application/json")
+        response["json"] = json.loads(response["body"]) if response.get("body") and is_json else None
         return response
 
 

@@ -23,6 +23,8 @@ SAMPLE_DATA = {
                         "expires_at": "2026-12-01T00:00:00+00:00"},
     "webhooks.endpoint_disabled": {"endpoint_id": "e", "url": "https://hooks.example/in", "org_id": "o"},
     "system.broadcast": {"title": "Hello", "body": "First.\n\nSecond."},
+    "certificates.issued": {"recipient_name": "Ada", "title": "Engines 101", "issuer_name": "Acme",
+                            "verify_url": "https://api.example/v1/verify/c"},
     "notifications.digest": {"items": [{"subject": "One", "text": "First"}, {"subject": "Two", "text": "Second"}]},
 }
 

@@ -1,0 +1,15 @@
+"""Certificate images (S3 ObjectCreated under incoming/): checked, then accepted or refused with the reason."""
+
+from typing import Any
+from urllib.parse import unquote_plus
+
+from veriflow.certificates.intake import Landed, handle
+from veriflow.core.observability import logger
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # S3 sends keys quote_plus-encoded ("a b" arrives as "a+b").
+    outcomes = [handle(Landed(record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"])))
+                for record in event.get("Records", [])]
+    return {"outcomes": outcomes}

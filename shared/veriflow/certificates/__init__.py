@@ -1,0 +1,1 @@
+"""Certificates: issuance (single and bulk), search, revocation, Merkle anchoring, public verification."""

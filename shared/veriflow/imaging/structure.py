@@ -1,0 +1,79 @@
+"""File structure without decoding: what kind of image the bytes are (magic numbers, never the
+name or the declared type) and where the image really ends, so bytes appended after it (a ZIP,
+a PDF or a script riding along: a polyglot) are found."""
+
+from __future__ import annotations
+
+import struct
+
+JPEG, PNG = "jpeg", "png"
+CONTENT_TYPES = {JPEG: "image/jpeg", PNG: "image/png"}
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
+
+
+class MalformedStructure(ValueError):
+    """The bytes do not follow the format's structure."""
+
+
+def kind_of(data: bytes) -> str | None:
+    """`jpeg`, `png`, or None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(_PNG_SIGNATURE):
+        return PNG
+    return None
+
+
+def end_of_image(data: bytes, kind: str) -> int:
+    """The offset just past the image's last byte (EOI for JPEG, the IEND chunk for PNG)."""
+    return _png_end(data) if kind == PNG else _jpeg_end(data)
+
+
+def _png_end(data: bytes) -> int:
+    at = len(_PNG_SIGNATURE)
+    while at + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        chunk_type = data[at + 4:at + 8]
+        at += 12 + length  # length, type, data, CRC
+        if at > len(data):
+            break
+        if chunk_type == b"IEND":
+            return at
+    raise MalformedStructure("The PNG file ends before its IEND chunk.")
+
+
+def _jpeg_end(data: bytes) -> int:
+    at = 2  # after SOI
+    size = len(data)
+    while at < size:
+        if data[at] != 0xFF:
+            raise MalformedStructure("The JPEG file has bytes where a marker should be.")
+        marker = int(data[at + 1]) if at + 1 < size else -1
+        if marker == 0xFF:  # fill byte before a marker
+            at += 1
+            continue
+        if marker == 0xD9:  # EOI
+            return at + 2
+        if marker in _STANDALONE:
+            at += 2
+            continue
+        if at + 4 > size:
+            break
+        (length,) = struct.unpack(">H", data[at + 2:at + 4])
+        at += 2 + length
+        if marker == 0xDA:  # SOS: entropy-coded data runs to the next marker that is not RSTn
+            at = _after_entropy_data(data, at)
+    raise MalformedStructure("The JPEG file ends before its end-of-image marker.")
+
+
+def _after_entropy_data(data: bytes, at: int) -> int:
+    while True:
+        at = data.find(b"\xff", at)
+        if at < 0 or at + 1 >= len(data):
+            raise MalformedStructure("The JPEG file ends inside its image data.")
+        following = data[at + 1]
+        if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+            at += 1 if following == 0xFF else 2  # stuffed byte, restart marker, fill
+            continue
+        return at

@@ -1,0 +1,110 @@
+"""The certificates group on the whole template in moto: the API function, the images bucket and
+its trigger (the images function, run in-process), the notifications queue; images made here."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from moto import mock_aws
+from PIL import Image, ImageDraw
+
+from tests.conftest import TemplateResources, reset_identity_caches
+from tests.functional.conftest import Actor, Identity
+from veriflow.certificates.settings import get_certificate_settings
+from veriflow.core.aws import client
+from veriflow.local import MOTO_CONFIG, LocalCloud
+from veriflow.local.dev import DEV_PARAMETERS
+from veriflow.notifications.render import reset_render_cache
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _reset() -> None:
+    reset_identity_caches()
+    get_certificate_settings.cache_clear()
+    reset_render_cache()
+
+
+@pytest.fixture
+def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+    """Every resource of template.yaml in moto; this process talks to the same ones."""
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
+        resources = cloud.resources
+        function_env = cloud.functions["CertificatesApiFunction"].environment()
+        for variable in ("VERIFICATION_KEYS_SECRET_ARN", "NOTIFICATIONS_QUEUE_URL", "WEBHOOKS_QUEUE_URL",
+                         "RATE_LIMIT_TABLE", "CERTIFICATE_IMAGES_BUCKET", "PUBLIC_API_URL"):
+            monkeypatch.setenv(variable, function_env[variable])
+        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", resources["SigningKeysSecret"].arn)
+        _reset()
+        try:
+            yield cloud
+        finally:
+            cloud.close()
+            _reset()
+
+
+@pytest.fixture
+def template_resources(local_cloud: LocalCloud) -> TemplateResources:
+    return TemplateResources(local_cloud.stack, local_cloud.principals)
+
+
+@pytest.fixture
+def identity_resources(local_cloud: LocalCloud) -> str:
+    return str(local_cloud.resources["NotificationsQueue"].url)
+
+
+def certificate_image(text: str = "Ada Lovelace", *, kind: str = "JPEG", size: tuple[int, int] = (1200, 850)) -> bytes:
+    """A certificate-like picture: border, title band, a name."""
+    image = Image.new("RGB", size, (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((20, 20, size[0] - 20, size[1] - 20), outline=(30, 60, 120), width=12)
+    draw.rectangle((80, 90, size[0] - 80, 200), fill=(30, 60, 120))
+    draw.text((size[0] // 3, size[1] // 2), text, fill=(10, 10, 10))
+    buffer = io.BytesIO()
+    image.save(buffer, kind, **({"quality": 88} if kind == "JPEG" else {}))
+    return buffer.getvalue()
+
+
+def post_image(upload: dict[str, Any], data: bytes, content_type: str | None = None) -> int:
+    """What a browser does with the presigned POST: the policy's fields, then the file."""
+    fields = dict(upload["fields"])
+    if content_type is not None:
+        fields["Content-Type"] = content_type
+    response = requests.post(upload["url"], data=fields, files={"file": ("certificate", data)}, timeout=10)
+    return response.status_code
+
+
+def fields(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "recipient_name": "Ada Lovelace", "recipient_email": "Ada@Example.org", "title": "Analytical Engines 101",
+        "description": "Completed the course.", "issued_at": "2026-11-30T10:00:00+01:00",
+        "expires_at": "2029-11-30T10:00:00Z", "metadata": {"grade": "A", "hours": 40},
+        "image_type": "image/jpeg",
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def issuer(identity: Identity) -> tuple[Actor, Any]:
+    owner = identity.user()
+    return owner, identity.org(owner, "Acme Academy")
+
+
+def queued(cloud: LocalCloud) -> list[dict[str, Any]]:
+    """Every message on the notifications queue, removed from it."""
+    sqs = client("sqs")
+    url = str(cloud.resources["NotificationsQueue"].url)
+    found: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            found.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return found
