@@ -29,7 +29,7 @@ def phash(image: Image) -> int:
     from PIL import Image as PILImage
 
     grey = image.convert("L").resize((SIZE, SIZE), PILImage.Resampling.LANCZOS)
-    pixels = list(grey.getdata())
+    pixels = list(grey.get_flattened_data())
     rows = [pixels[y * SIZE:(y + 1) * SIZE] for y in range(SIZE)]
     basis = _basis()
     # Along x for every row, then along y: an 8x8 block of the lowest frequencies.

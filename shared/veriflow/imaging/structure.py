@@ -33,7 +33,7 @@ def end_of_image(data: bytes, kind: str) -> int:
 def _png_end(data: bytes) -> int:
     at = len(_PNG_SIGNATURE)
     while at + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[at:at + 4])
+        length = int(struct.unpack(">I", data[at:at + 4])[0])
         chunk_type = data[at + 4:at + 8]
         at += 12 + length  # length, type, data, CRC
         if at > len(data):
@@ -60,7 +60,7 @@ def _jpeg_end(data: bytes) -> int:
             continue
         if at + 4 > size:
             break
-        (length,) = struct.unpack(">H", data[at + 2:at + 4])
+        length = int(struct.unpack(">H", data[at + 2:at + 4])[0])
         at += 2 + length
         if marker == 0xDA:  # SOS: entropy-coded data runs to the next marker that is not RSTn
             at = _after_entropy_data(data, at)
