@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eth_account.typed_transactions import TypedTransaction
+from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import Web3Exception
 
-from veriflow.chain.contract import anchor_calldata
+from veriflow.chain.contract import anchor_calldata, artifact
 from veriflow.chain.hashing import keccak256, to_hex
 from veriflow.chain.reader import ChainUnavailable
 from veriflow.chain.signer import Signer, signer_from_env
@@ -42,6 +42,14 @@ class SignedAnchor:
 
 def _unavailable(action: str, exc: Exception) -> ChainUnavailable:
     return ChainUnavailable(f"{action}: {exc}")
+
+
+def sign_transaction(signer: Signer, fields: dict[str, Any]) -> tuple[bytes, str]:
+    """(raw transaction, hash) of a typed transaction signed by `signer` over its signing hash."""
+    digest = TypedTransaction.from_dict(fields).hash()
+    v, r, s = signer.sign_digest(digest)
+    raw = bytes(TypedTransaction.from_dict({**fields, "v": v, "r": r, "s": s}).encode())
+    return raw, to_hex(keccak256(raw))
 
 
 class AnchorSender:
@@ -80,10 +88,8 @@ class AnchorSender:
             "data": anchor_calldata(root, batch), "gas": GAS_LIMIT, "maxFeePerGas": max_fee,
             "maxPriorityFeePerGas": tip, "accessList": [],
         }
-        digest = TypedTransaction.from_dict(fields).hash()
-        v, r, s = self.signer.sign_digest(digest)
-        raw = TypedTransaction.from_dict({**fields, "v": v, "r": r, "s": s}).encode()
-        return SignedAnchor(raw_tx=raw, tx_hash=to_hex(keccak256(raw)), nonce=nonce, sender=self.signer.address)
+        raw, tx_hash = sign_transaction(self.signer, fields)
+        return SignedAnchor(raw_tx=raw, tx_hash=tx_hash, nonce=nonce, sender=self.signer.address)
 
     def broadcast(self, raw_tx: bytes) -> str:
         """Sends a prepared transaction; returns its hash. Idempotent: a node that refuses it as
@@ -104,6 +110,23 @@ class AnchorSender:
             raise AnchorRejected(f"the node refused anchor transaction {tx_hash}: {exc}") from exc
         self._next_nonce = nonce + 1
         return tx_hash
+
+    def _deploy(self, timeout_s: float) -> str:
+        max_fee, tip = self._fees()
+        fields: dict[str, Any] = {"type": 2, "chainId": self.chain_id, "nonce": self.pending_nonce(), "value": 0,
+                                  "data": artifact()["bytecode"], "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip,
+                                  "accessList": []}
+        try:
+            estimate = self.w3.eth.estimate_gas({"from": self.signer.address, "data": fields["data"]})
+            fields["gas"] = int(estimate * 1.2)
+            raw, tx_hash = sign_transaction(self.signer, fields)
+            self.broadcast(raw)
+            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout_s)  # type: ignore[arg-type]
+        except (Web3Exception, OSError) as exc:
+            raise _unavailable("deploy", exc) from exc
+        if receipt["status"] != 1:
+            raise AnchorRejected(f"the deployment {tx_hash} reverted")
+        return str(receipt["contractAddress"])
 
     def known(self, tx_hash: str) -> bool:
         """Whether the node has the transaction, pending or mined."""
@@ -126,6 +149,12 @@ class AnchorSender:
                 return None
             raise _unavailable("eth_getTransactionReceipt", exc) from exc
         return int(receipt["gasUsed"])
+
+
+def deploy_anchor_contract(w3_or_provider: Any, signer: Signer, chain_id: int, timeout_s: float = 60.0) -> str:
+    """Deploys the anchor contract from `signer` (once per chain, by an operator) and returns its
+    address once the deployment is mined: the ANCHOR_CONTRACT_ADDRESS of that chain."""
+    return AnchorSender(w3_or_provider, signer, "0x" + "00" * 20, chain_id)._deploy(timeout_s)
 
 
 def anchor_sender_from_env() -> AnchorSender:

@@ -72,7 +72,7 @@ class LocalChain:
 
     def _transport(self, method: str, params: list[Any]) -> Any:
         try:
-            response = self.provider.make_request(method, params)  # type: ignore[arg-type]
+            response = self.provider.make_request(method, params)
         except Exception as exc:  # eth-tester raises where a node answers an error object
             raise ChainUnavailable(f"{method}: {exc}") from exc
         return to_wire(unwrap(method, response))

@@ -182,7 +182,7 @@ def connect_reader() -> ChainReader:
     if settings.chain_rpc_url:
         return ChainReader(HttpTransport(settings.chain_rpc_url, settings.chain_rpc_timeout_s))
     if settings.stage != "local":
-        raise SettingsError("CHAIN_RPC_URL", f"required for STAGE={settings.stage} (the in-process chain is local only)")
+        raise SettingsError("CHAIN_RPC_URL", f"required for STAGE={settings.stage}: the in-process chain is local only")
     from veriflow.chain.local_chain import local_chain
 
     return local_chain().reader()

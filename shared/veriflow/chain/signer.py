@@ -28,18 +28,18 @@ class Signer(Protocol):
 
 
 def _recover(digest: bytes, v: int, r: int, s: int) -> bytes:
-    from eth_keys import keys
+    from eth_keys.datatypes import Signature
 
-    return bytes(keys.Signature(vrs=(v, r, s)).recover_public_key_from_msg_hash(digest).to_bytes())
+    return bytes(Signature(vrs=(v, r, s)).recover_public_key_from_msg_hash(digest).to_bytes())
 
 
 class LocalSigner:
     """A raw private key held in memory: tests, `make dev`, a local anvil."""
 
     def __init__(self, private_key: bytes) -> None:
-        from eth_keys import keys
+        from eth_keys.datatypes import PrivateKey
 
-        self._key = keys.PrivateKey(private_key)
+        self._key = PrivateKey(private_key)
         self._address: str = self._key.public_key.to_checksum_address()
 
     @property
