@@ -99,7 +99,8 @@ class LocalChain:
     @contextmanager
     def hold_transactions(self) -> Iterator[None]:
         """Sent transactions stay pending inside the block (as on a busy network), then are mined
-        at its end. eth-tester's `pending` nonce does not count them: pass nonces explicitly."""
+        at its end. One per sender: eth-tester checks each against the mined state, so neither its
+        `pending` nonce nor a second nonce in a row counts them (anvil does, see the integration tests)."""
         self.tester.disable_auto_mine_transactions()
         try:
             yield
