@@ -1,4 +1,4 @@
-"""`veriflow` command line: migrate the database, run the local cloud, fire a schedule."""
+"""`veriflow` command line: migrate the database, run the local cloud, fire a schedule, verify a proof."""
 
 from __future__ import annotations
 
@@ -70,6 +70,29 @@ def _rotate_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify_proof(args: argparse.Namespace) -> int:
+    """Exit 0 when every step is valid, 1 when one is invalid, 2 when one is pending or unavailable."""
+    from pydantic import ValidationError
+
+    from veriflow.chain.proof import ProofDocument, check_proof
+    from veriflow.chain.reader import ChainReader, HttpTransport
+
+    url = args.rpc or os.environ.get("CHAIN_RPC_URL")
+    if not url or not url.startswith(("http://", "https://")):
+        sys.stderr.write("veriflow: give the node's http(s) URL with --rpc (or CHAIN_RPC_URL)\n")
+        return 2
+    try:
+        doc = ProofDocument.model_validate_json(args.proof.read_bytes())
+    except (OSError, ValidationError) as exc:
+        sys.stderr.write(f"veriflow: {args.proof} is not a proof document: {str(exc).splitlines()[0]}\n")
+        return 1
+    check = check_proof(doc, ChainReader(HttpTransport(url, args.timeout)))
+    for step in check.steps:
+        print(f"{step.name:<18} {step.status:<12} {step.detail}")
+    print(f"proof: {check.status}")
+    return {"valid": 0, "invalid": 1}.get(check.status, 2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veriflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     rotate = commands.add_parser("rotate-signing-key", help="make a new access-token signing key active")
     rotate.set_defaults(run=_rotate_keys)
+
+    verify = commands.add_parser("verify-proof", help="check a certificate's proof JSON against a chain node")
+    verify.add_argument("proof", type=Path, help="the proof document (JSON)")
+    verify.add_argument("--rpc", help="the node's JSON-RPC URL (default: CHAIN_RPC_URL)")
+    verify.add_argument("--timeout", type=float, default=4.0, help="seconds per RPC call")
+    verify.set_defaults(run=_verify_proof)
     return parser
 
 
