@@ -9,6 +9,7 @@ EVENT_TYPES: dict[str, str] = {
     "verification.completed": "An upload's fraud screening finished: trust score, verdict and confidence.",
     "certificate.issued": "The organization issued a certificate.",
     "certificate.revoked": "The organization revoked a certificate.",
+    "certificate.anchored": "Certificates of the organization were anchored on chain, in a block that is final.",
     "submission.reviewed": "A submission to one of the organization's challenges was approved or rejected.",
     "reward.granted": "A member earned points, a badge or tokens through the organization.",
     "payout.completed": "A token withdrawal was settled on chain.",
