@@ -29,6 +29,7 @@ AUDIT_READ = "audit:read"
 ORGS_CREATE = "orgs:create"
 REVIEW_QUEUE = "reviews:moderate"
 BROADCASTS_SEND = "broadcasts:send"  # notifications to every user or a platform role
+ORGS_VERIFY = "orgs:verify"  # vouch for an organization's identity as an issuer (or withdraw it)
 
 # Organization permissions: held through a membership role, or granted to an API key as scopes.
 ORG_READ = "org:read"
@@ -50,9 +51,10 @@ PLATFORM_PERMISSIONS: dict[PlatformRole, frozenset[str]] = {
     PlatformRole.MEMBER: _MEMBER_PLATFORM,
     PlatformRole.REVIEWER: _MEMBER_PLATFORM | {REVIEW_QUEUE},
     PlatformRole.ADMIN: _MEMBER_PLATFORM
-    | {REVIEW_QUEUE, USERS_READ, USERS_MANAGE, ROLES_ASSIGN, AUDIT_READ, BROADCASTS_SEND},
+    | {REVIEW_QUEUE, USERS_READ, USERS_MANAGE, ROLES_ASSIGN, AUDIT_READ, BROADCASTS_SEND, ORGS_VERIFY},
     PlatformRole.SUPERADMIN: _MEMBER_PLATFORM
-    | {REVIEW_QUEUE, USERS_READ, USERS_MANAGE, ROLES_ASSIGN, SUPERADMIN_ASSIGN, AUDIT_READ, BROADCASTS_SEND},
+    | {REVIEW_QUEUE, USERS_READ, USERS_MANAGE, ROLES_ASSIGN, SUPERADMIN_ASSIGN, AUDIT_READ, BROADCASTS_SEND,
+       ORGS_VERIFY},
 }
 
 _ORG_MEMBER = frozenset({ORG_READ, MEMBERS_READ, CERTIFICATES_READ})

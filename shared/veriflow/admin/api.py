@@ -1,4 +1,4 @@
-"""/v1/admin: the audit log, for holders of audit:read."""
+"""/v1/admin: the audit log (audit:read) and organizations' verification (orgs:verify)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from fastapi import Depends, Query
 
 from veriflow.access.deps import require
 from veriflow.access.limits import per_principal
-from veriflow.access.permissions import AUDIT_READ
+from veriflow.access.permissions import AUDIT_READ, ORGS_VERIFY
 from veriflow.access.principal import Principal
-from veriflow.admin.schemas import AuditEventPublic, AuditPage
+from veriflow.admin import org_verification
+from veriflow.admin.schemas import AuditEventPublic, AuditPage, OrgVerificationPublic, VerificationChange
 from veriflow.audit import service as audit
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.errors import ValidationFailed, field_error
@@ -21,6 +22,7 @@ from veriflow.core.routing import APIRouter
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(per_principal)])
 
 Auditor = Annotated[Principal, Depends(require(AUDIT_READ))]
+Verifier = Annotated[Principal, Depends(require(ORGS_VERIFY))]
 
 
 @router.get("/audit-log")
@@ -45,3 +47,20 @@ def list_audit_log(
     page = audit.search(session, action=action, actor_id=actor_id, target_id=target_id, org_id=org_id,
                         since=since, until=until, limit=limit, cursor=cursor)
     return AuditPage(data=[AuditEventPublic.of(event) for event in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/orgs/{org_id}/verify")
+def verify_org(
+    org_id: uuid.UUID, body: VerificationChange, session: SessionDep, admin: Verifier
+) -> OrgVerificationPublic:
+    """Vouches for the organization's identity: its certificates show a verified issuer, with or
+    without a proven domain. Refused to admins who belong to the organization."""
+    return OrgVerificationPublic.of(org_verification.verify(session, admin, org_id, body.reason))
+
+
+@router.delete("/orgs/{org_id}/verify")
+def unverify_org(
+    org_id: uuid.UUID, body: VerificationChange, session: SessionDep, admin: Verifier
+) -> OrgVerificationPublic:
+    """Withdraws the verification (a proven domain still speaks for the organization)."""
+    return OrgVerificationPublic.of(org_verification.unverify(session, admin, org_id, body.reason))

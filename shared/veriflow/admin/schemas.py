@@ -1,15 +1,18 @@
-"""What the admin routes return."""
+"""What the admin routes accept and return."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from veriflow.identity import issuer
 
 if TYPE_CHECKING:
     from veriflow.audit.models import AuditEvent
+    from veriflow.identity.org_models import Organization
 
 
 class AuditEventPublic(BaseModel):
@@ -36,3 +39,27 @@ class AuditEventPublic(BaseModel):
 class AuditPage(BaseModel):
     data: list[AuditEventPublic]
     next_cursor: str | None
+
+
+class VerificationChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        description="why (what was checked, or what changed): kept in the audit log")
+
+
+class OrgVerificationPublic(BaseModel):
+    org_id: uuid.UUID
+    name: str
+    slug: str
+    verified: bool
+    verified_at: datetime | None
+    verified_by: uuid.UUID | None
+    domain: str | None
+    domain_status: str = Field(description="none, pending, valid, invalid or unavailable, as last checked")
+
+    @classmethod
+    def of(cls, org: Organization) -> OrgVerificationPublic:
+        return cls(org_id=org.id, name=org.name, slug=org.slug, verified=org.verified_at is not None,
+                   verified_at=org.verified_at, verified_by=org.verified_by, domain=org.domain,
+                   domain_status=issuer.domain_status(org))

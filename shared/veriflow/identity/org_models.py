@@ -21,6 +21,15 @@ class Organization(IdMixin, CreatedMixin, Base):
     website: Mapped[str | None] = mapped_column(String(2048))
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Issuer identity (veriflow.identity.issuer): a claimed internet domain, proven while the TXT
+    # record `_veriflow.<domain>` holds `veriflow-verify=<domain_token>`, and/or a platform admin's word.
+    domain: Mapped[str | None] = mapped_column(String(253))  # lower-case A-labels, no trailing dot
+    domain_token: Mapped[str | None] = mapped_column(String(64))  # new for every claim
+    domain_proven_at: Mapped[datetime | None]  # since when this claim is proven; None while it is not
+    domain_checked_at: Mapped[datetime | None]
+    domain_check_result: Mapped[str | None] = mapped_column(String(16))  # valid | invalid | unavailable
+    verified_at: Mapped[datetime | None]
+    verified_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Membership(CreatedMixin, Base):
@@ -65,5 +74,10 @@ class ApiKey(IdMixin, CreatedMixin, Base):
     last_used_at: Mapped[datetime | None]
 
 
+# One organization per proven domain, but any number of unproven claims: a claim alone must not
+# let anyone squat a domain (every account may create organizations) and lock its owner out.
+Index("uq_organizations_proven_domain", Organization.domain, unique=True,
+      sqlite_where=Organization.domain_proven_at.is_not(None),
+      postgresql_where=Organization.domain_proven_at.is_not(None))
 Index("ix_org_memberships_user", Membership.user_id)
 Index("ix_org_invitations_open", Invitation.org_id, Invitation.email, Invitation.accepted_at)

@@ -1,4 +1,4 @@
-"""/v1/orgs: organizations, members, invitations and API keys."""
+"""/v1/orgs: organizations, their domain, members, invitations and API keys."""
 
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ from veriflow.access.principal import Principal
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.routing import APIRouter
 from veriflow.core.types import utcnow
-from veriflow.orgs import api_keys, invitations, service
+from veriflow.identity.issuer import TxtResolver, current_resolver
+from veriflow.identity.org_models import Organization
+from veriflow.orgs import api_keys, domain, invitations, service
+from veriflow.orgs.domain_schemas import DomainClaim, OrgDomainPublic
 from veriflow.orgs.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -36,6 +39,7 @@ from veriflow.orgs.schemas import (
 router = APIRouter(prefix="/v1/orgs", tags=["orgs"], dependencies=[Depends(per_principal)])
 
 Creator = Annotated[Principal, Depends(require(ORGS_CREATE))]
+Resolver = Annotated[TxtResolver, Depends(current_resolver)]
 
 
 @router.post("", status_code=201)
@@ -75,6 +79,34 @@ def update_org(org_id: uuid.UUID, body: OrgUpdate, session: SessionDep, principa
         changes["website"] = str(body.website) if body.website else None
     org = service.update(session, principal, org_id, changes)
     return OrgPublic.of(org, service.role_of(session, principal, org_id))
+
+
+@router.put("/{org_id}/domain")
+def claim_domain(
+    org_id: uuid.UUID, body: DomainClaim, session: SessionDep, principal: CurrentPrincipal
+) -> OrgDomainPublic:
+    """Claims a domain as the organization's issuer identity: publish the TXT record returned, then
+    check it. A different domain starts a new claim (new token, proof reset); the same one changes nothing."""
+    return _domain(domain.claim(session, principal, org_id, body.domain))
+
+
+@router.post("/{org_id}/domain/check")
+def check_domain(
+    org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal, resolver: Resolver
+) -> OrgDomainPublic:
+    """Looks the TXT record up now and records the outcome; 409 when another organization has proven the domain."""
+    return _domain(domain.check(session, principal, org_id, resolver))
+
+
+@router.delete("/{org_id}/domain", status_code=204)
+def remove_domain(org_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> None:
+    domain.remove(session, principal, org_id)
+
+
+def _domain(org: Organization) -> OrgDomainPublic:
+    public = OrgDomainPublic.of(org)
+    assert public is not None  # these routes leave a claim in place
+    return public
 
 
 @router.get("/{org_id}/members")

@@ -12,6 +12,7 @@ from pydantic.json_schema import SkipJsonSchema
 from veriflow.access.permissions import API_KEY_SCOPES, OrgRole
 from veriflow.core.fields import omittable
 from veriflow.identity.emails import Email
+from veriflow.orgs.domain_schemas import OrgDomainPublic
 
 if TYPE_CHECKING:
     from veriflow.identity.org_models import ApiKey, Invitation, Membership, Organization
@@ -54,11 +55,15 @@ class OrgPublic(BaseModel):
     website: str | None
     created_at: datetime
     role: str | None = Field(description="the caller's role in it (none for an API key)")
+    domain: OrgDomainPublic | None = Field(description="the domain it claims as its issuer identity, if any")
+    verified: bool = Field(description="a platform admin verified the organization's identity")
+    verified_at: datetime | None
 
     @classmethod
     def of(cls, org: Organization, role: str | None) -> OrgPublic:
         return cls(id=org.id, name=org.name, slug=org.slug, description=org.description, website=org.website,
-                   created_at=org.created_at, role=role)
+                   created_at=org.created_at, role=role, domain=OrgDomainPublic.of(org),
+                   verified=org.verified_at is not None, verified_at=org.verified_at)
 
 
 class OrgPage(BaseModel):

@@ -35,6 +35,9 @@ ROUTES: list[Route] = [
     ("POST", "/v1/orgs/{org}/api-keys", lambda w: {"name": "k", "scopes": ["org:read"]}),
     ("GET", "/v1/orgs/{org}/api-keys", lambda w: None),
     ("DELETE", "/v1/orgs/{org}/api-keys/{key}", lambda w: None),
+    ("PUT", "/v1/orgs/{org}/domain", lambda w: {"domain": "other.example"}),
+    ("POST", "/v1/orgs/{org}/domain/check", lambda w: None),
+    ("DELETE", "/v1/orgs/{org}/domain", lambda w: None),
 ]
 
 
@@ -49,6 +52,7 @@ def world(api: Any, identity: Any) -> World:
     identity.member(org, member, "issuer")
     invitation = api("POST", f"/v1/orgs/{org}/invitations", owner, json_body={"email": "x@people.example"})
     key = api("POST", f"/v1/orgs/{org}/api-keys", owner, json_body={"name": "k", "scopes": ["org:read"]})
+    api("PUT", f"/v1/orgs/{org}/domain", owner, json_body={"domain": "example.org"})
     return World(org, owner, member, invitation["json"]["id"], key["json"]["id"])
 
 

@@ -23,6 +23,7 @@ ACTIONS: dict[str, Action] = {
     "change a member's role": ("PATCH", "/v1/orgs/{org}/members/{target}", lambda t: {"role": "reviewer"},
                                {"admin", "owner"}),
     "remove a member": ("DELETE", "/v1/orgs/{org}/members/{target}", lambda t: None, {"admin", "owner"}),
+    "claim a domain": ("PUT", "/v1/orgs/{org}/domain", lambda t: {"domain": "example.org"}, {"admin", "owner"}),
 }
 
 
@@ -43,3 +44,36 @@ def test_org_role_permissions(api: Any, identity: Any, role: str, action: str) -
     else:
         assert response["statusCode"] == 403, response["json"]
         assert response["json"]["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_admins_and_owners_check_or_remove_the_domain(api: Any, identity: Any, role: str) -> None:
+    # GIVEN an organization that claims a domain, and a caller with `role` in it
+    owner = identity.user()
+    org = identity.org(owner)
+    api("PUT", f"/v1/orgs/{org}/domain", owner, json_body={"domain": "example.org"})
+    caller = owner if role == "owner" else identity.member(org, identity.user(), role)
+    # WHEN they check it, then remove it
+    checked = api("POST", f"/v1/orgs/{org}/domain/check", caller)
+    removed = api("DELETE", f"/v1/orgs/{org}/domain", caller)
+    # THEN only admins and owners may; the others are refused and the claim stays
+    if role in {"admin", "owner"}:
+        assert (checked["statusCode"], removed["statusCode"]) == (200, 204)
+    else:
+        assert (checked["statusCode"], removed["statusCode"]) == (403, 403)
+        assert checked["json"]["error"]["details"] == {"permission": "org:update"}
+        assert api("GET", f"/v1/orgs/{org}", caller)["json"]["domain"]["name"] == "example.org"
+
+
+def test_no_api_key_manages_the_domain(api: Any, identity: Any) -> None:
+    # GIVEN the organization's own key with every scope a key may have
+    owner = identity.user()
+    org = identity.org(owner)
+    api("PUT", f"/v1/orgs/{org}/domain", owner, json_body={"domain": "example.org"})
+    key = identity.api_key(org, ("org:read", "members:read", "certificates:read", "certificates:issue",
+                                 "certificates:revoke"))
+    # THEN it reads the claim but cannot change it
+    assert api("GET", f"/v1/orgs/{org}", key)["json"]["domain"]["name"] == "example.org"
+    assert api("PUT", f"/v1/orgs/{org}/domain", key, json_body={"domain": "other.example"})["statusCode"] == 403
+    assert api("POST", f"/v1/orgs/{org}/domain/check", key)["statusCode"] == 403
+    assert api("DELETE", f"/v1/orgs/{org}/domain", key)["statusCode"] == 403
