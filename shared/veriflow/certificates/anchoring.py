@@ -147,7 +147,7 @@ def _gather(sender: Any, max_batch: int, report: RunReport) -> None:
         ).all()
         if not waiting:
             return
-        values = {certificate_id: bytes.fromhex(digest) for certificate_id, digest in waiting}
+        values = {certificate_id: bytes.fromhex(digest or "") for certificate_id, digest in waiting}
         tree = MerkleTree.build(list(values.values()))
         batch_id = new_id()
         signed = sender.prepare(tree.root, batch_id.bytes.rjust(32, b"\0"))

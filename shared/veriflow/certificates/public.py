@@ -84,21 +84,18 @@ def proof(session: Session, raw_id: str) -> dict[str, Any]:
     if batch is None or batch.block_number is None or certificate.merkle_path is None or certificate.document is None:
         raise NotFound("This certificate is not anchored yet; its proof exists once it is.")
     from veriflow.chain.merkle import leaf_hash
+    from veriflow.chain.proof import ProofDocument
 
     assert certificate.document_sha256 is not None
-    return {
-        "version": 1,
-        "certificate": json.loads(certificate.document),
-        "certificate_sha256": certificate.document_sha256,
-        "leaf": leaf_hash(bytes.fromhex(certificate.document_sha256)).hex(),
-        "merkle_path": list(certificate.merkle_path),
-        "root": batch.root,
-        "chain_id": batch.chain_id,
-        "contract_address": batch.contract_address,
-        "transaction_hash": batch.tx_hash,
-        "block_number": batch.block_number,
-        "canonicalization": "RFC 8785 (JCS), SHA-256; leaf = keccak256(keccak256(sha256)); sorted pairs",
-    }
+    document = ProofDocument(
+        version=1, certificate=json.loads(certificate.document), certificate_sha256="0x" + certificate.document_sha256,
+        leaf="0x" + leaf_hash(bytes.fromhex(certificate.document_sha256)).hex(),
+        merkle_path=["0x" + node for node in certificate.merkle_path], root="0x" + batch.root,
+        chain_id=batch.chain_id, contract_address=batch.contract_address, transaction_hash=batch.tx_hash,
+        block_number=batch.block_number,
+        canonicalization="RFC 8785 (JCS) then SHA-256; leaf = keccak256(keccak256(sha256)); sorted pairs",
+    )
+    return document.model_dump(mode="json")
 
 
 def qr_png(raw_id: str, session: Session) -> bytes:

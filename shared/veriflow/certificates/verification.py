@@ -76,9 +76,13 @@ def issuance(certificate: Certificate, batch: AnchorBatch | None, now: datetime,
 
 def _live(batch: AnchorBatch, facts: dict[str, Any], reader: Any | None) -> Check:
     from veriflow.chain.reader import ChainUnavailable, connect_reader
+    from veriflow.core.settings import SettingsError
 
     try:
         chain = reader if reader is not None else connect_reader()
+    except SettingsError:
+        return Check("unavailable", "This service has no chain node configured to check the anchor.", facts)
+    try:
         events = [e for e in chain.anchored(batch.tx_hash, batch.contract_address) if e.root.hex() == batch.root]
         if not events:
             return Check("pending", "The anchoring transaction is sent but not mined yet.", facts)
@@ -93,10 +97,10 @@ def _live(batch: AnchorBatch, facts: dict[str, Any], reader: Any | None) -> Chec
 
 
 def issuer(session: Session, certificate: Certificate, now: datetime, resolver: Any | None = None) -> Check:
-    from veriflow.identity.issuer import default_resolver, issuer_identity
+    from veriflow.identity.issuer import current_resolver, issuer_identity
 
     max_age = timedelta(seconds=get_certificate_settings().issuer_dns_max_age_s)
-    identity = issuer_identity(session, certificate.org_id, resolver or default_resolver(), now, max_age)
+    identity = issuer_identity(session, certificate.org_id, resolver or current_resolver(), now, max_age)
     facts = {"org_id": str(identity.org_id), "name": identity.name, "domain": identity.domain,
              "domain_status": identity.domain_status, "admin_verified": identity.admin_verified}
     reasons: dict[str, str] = {

@@ -29,13 +29,13 @@ def phash(image: Image) -> int:
     from PIL import Image as PILImage
 
     grey = image.convert("L").resize((SIZE, SIZE), PILImage.Resampling.LANCZOS)
-    pixels = list(grey.get_flattened_data())
+    pixels: list[float] = [float(value) for value in grey.tobytes()]  # mode L: one byte a pixel
     rows = [pixels[y * SIZE:(y + 1) * SIZE] for y in range(SIZE)]
     basis = _basis()
     # Along x for every row, then along y: an 8x8 block of the lowest frequencies.
-    along_x = [[sum(b * p for b, p in zip(basis[u], row, strict=True)) for u in range(LOW)] for row in rows]
+    along_x = [[sum((b * p for b, p in zip(basis[u], row, strict=True)), 0.0) for u in range(LOW)] for row in rows]
     coefficients = [
-        sum(basis[v][y] * along_x[y][u] for y in range(SIZE)) for v in range(LOW) for u in range(LOW)
+        sum((basis[v][y] * along_x[y][u] for y in range(SIZE)), 0.0) for v in range(LOW) for u in range(LOW)
     ]
     median = sorted(coefficients)[len(coefficients) // 2 - 1: len(coefficients) // 2 + 1]
     threshold = sum(median) / 2

@@ -17,6 +17,10 @@ from PIL import Image, ImageDraw
 from tests.conftest import TemplateResources, reset_identity_caches
 from tests.functional.conftest import Actor, Identity
 from veriflow.certificates.settings import get_certificate_settings
+from veriflow.chain.local_chain import LocalChain, local_chain, reset_local_chain
+from veriflow.chain.settings import get_chain_settings
+from veriflow.identity import issuer as issuer_module
+from veriflow.identity.dns_txt import DnsUnavailable, NoTxtRecord
 from veriflow.core.aws import client
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS
@@ -96,6 +100,54 @@ def fields(**overrides: Any) -> dict[str, Any]:
 def issuer(identity: Identity) -> tuple[Actor, Any]:
     owner = identity.user()
     return owner, identity.org(owner, "Acme Academy")
+
+
+@pytest.fixture
+def chain() -> Iterator[LocalChain]:
+    """The in-process chain the anchoring function and public verification both use, as at start-up."""
+    get_chain_settings.cache_clear()
+    reset_local_chain()
+    yield local_chain()
+    reset_local_chain()
+    get_chain_settings.cache_clear()
+
+
+class FakeDns:
+    """TXT records by name; `down` makes every lookup fail as an unreachable server would."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, list[str]] = {}
+        self.down = False
+
+    def txt(self, name: str) -> list[str]:
+        if self.down:
+            raise DnsUnavailable(f"{name}: no name server answered")
+        if name not in self.records:
+            raise NoTxtRecord(name)
+        return self.records[name]
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
+    """The issuer check's name server: never the real DNS."""
+    fake = FakeDns()
+    monkeypatch.setattr(issuer_module, "resolver_factory", lambda: fake)
+    return fake
+
+
+def issue_accepted(api: Any, actor: Actor, org_id: Any, **overrides: Any) -> dict[str, Any]:
+    """A certificate issued and its image accepted; returns the certificate."""
+    issued = api("POST", "/v1/certificates", actor, json_body={"org_id": str(org_id), **fields(**overrides)})
+    assert issued["statusCode"] == 201, issued["json"]
+    post_image(issued["json"]["upload"], certificate_image(overrides.get("recipient_name", "Ada Lovelace")))
+    got = api("GET", f"/v1/certificates/{issued['json']['certificate']['id']}", actor)["json"]
+    assert got["document_sha256"] is not None, got
+    return dict(got)
+
+
+def anchor(cloud: LocalCloud) -> dict[str, Any]:
+    """One run of the anchoring function, as its schedule fires it."""
+    return dict(cloud.invoke("AnchorBatchFunction", {"source": "aws.events", "detail-type": "Scheduled Event"}))
 
 
 def queued(cloud: LocalCloud) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@ perceptual hash (in four indexed bands, for the registry"s lookups), the Merkle 
 on PostgreSQL a GIN index for full-text search over the recipient"s name and the title.
 
 Revision ID: 0008_certificates
-Revises: 0006_login_failures
+Revises: 0007_issuer_identity
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0008_certificates"
-down_revision: str | None = "0006_login_failures"
+down_revision: str | None = "0007_issuer_identity"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
