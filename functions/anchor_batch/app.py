@@ -1,4 +1,4 @@
-"""Anchoring (EventBridge schedule, or invoked on demand): one Merkle root per batch of issued certificates, one transaction."""
+"""Anchoring (a schedule, or on demand): one Merkle root per batch of issued certificates, one transaction."""
 
 from typing import Any
 

@@ -19,9 +19,9 @@ from tests.functional.conftest import Actor, Identity
 from veriflow.certificates.settings import get_certificate_settings
 from veriflow.chain.local_chain import LocalChain, local_chain, reset_local_chain
 from veriflow.chain.settings import get_chain_settings
+from veriflow.core.aws import client
 from veriflow.identity import issuer as issuer_module
 from veriflow.identity.dns_txt import DnsUnavailable, NoTxtRecord
-from veriflow.core.aws import client
 from veriflow.local import MOTO_CONFIG, LocalCloud
 from veriflow.local.dev import DEV_PARAMETERS
 from veriflow.notifications.render import reset_render_cache
