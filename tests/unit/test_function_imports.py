@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAINS = {"admin", "auth", "health", "notifications", "orgs", "users", "webhooks"}
+DOMAINS = {"admin", "auth", "certificates", "health", "notifications", "orgs", "users", "webhooks"}
 # The domains each function's routes belong to (the orgs function serves the webhook routes too).
 SERVES = {
     "health": {"health"},
@@ -20,7 +20,10 @@ SERVES = {
     "orgs": {"orgs", "webhooks"},
     "notifications": {"notifications"},
     "admin": {"admin", "notifications"},  # the broadcasts routes are the notifications domain's
+    "certificates": {"certificates"},
 }
+# Heavy libraries only the event functions that need them carry (their own layers).
+HEAVY = ("PIL", "web3", "eth_account", "eth_tester", "eth_abi", "numpy", "segno", "dns", "jinja2")
 
 PROBE = """
 import importlib.util, json, sys
@@ -47,3 +50,10 @@ def test_a_function_imports_no_domain_it_does_not_serve(function: str) -> None:
     assert domains & DOMAINS == SERVES[function]
     # AND FastAPI's pydantic.v1 probes did not import pydantic.v1 (about 30 ms)
     assert "pydantic.v1" not in loaded
+
+
+@pytest.mark.parametrize("function", sorted(SERVES))
+def test_no_api_function_loads_image_or_chain_libraries_at_init(function: str) -> None:
+    # Pillow and web3 live in layers of their own; the QR code, DNS and page libraries load on first use.
+    loaded = _loaded_by(function)
+    assert not [name for name in loaded if name.split(".")[0] in HEAVY]
