@@ -35,8 +35,14 @@ from veriflow.identity.emails import Email
 router = APIRouter(prefix="/v1/certificates", tags=["certificates"])
 verify_router = APIRouter(prefix="/v1/verify", tags=["verify"])
 Limited = [Depends(per_principal)]
-# Anyone may verify: a generous budget per client IP, enough for a page and its QR code.
-PUBLIC = per_ip(Limit("verify.ip", 120, 60))
+
+
+def _public_limit() -> Limit:
+    # Anyone may verify: a generous budget per client IP (VERIFY_PER_IP_PER_MIN), a page and its QR code.
+    return Limit("verify.ip", get_certificate_settings().verify_per_ip_per_min, 60)
+
+
+PUBLIC = per_ip(_public_limit)
 
 
 def to_public(certificate: Certificate) -> CertificatePublic:

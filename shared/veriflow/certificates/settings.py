@@ -21,6 +21,7 @@ class CertificateSettings(BaseSettings):
     certificate_image_max_pixels: int = Field(default=40_000_000, ge=10_000)
     certificate_upload_expiry_s: int = Field(default=900, ge=60, le=7 * 24 * 3600)
     public_api_url: str = "http://127.0.0.1:3000"
+    verify_per_ip_per_min: int = Field(default=120, ge=1)
     # A cached DNS TXT proof of the issuer's domain is trusted this long before it is checked again.
     issuer_dns_max_age_s: int = Field(default=3600, ge=0)
 
