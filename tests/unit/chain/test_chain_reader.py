@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tests.unit.chain.fake_node import CONTRACT, TX, FakeNode, anchored_log
-from veriflow.chain.contract import ANCHORED_TOPIC
-from veriflow.chain.hashing import to_hex
+from veriflow.chain.contract import ANCHOR_SELECTOR, ANCHORED_TOPIC, EVENT_SIGNATURE
+from veriflow.chain.hashing import keccak256, to_hex
 from veriflow.chain.reader import ChainReader, ChainUnavailable, unwrap
 
 ROOT, BATCH = b"\x11" * 32, b"\x22" * 32
@@ -56,9 +56,11 @@ def test_a_reverted_or_unknown_transaction_has_no_events(node: FakeNode) -> None
     assert (receipt.succeeded, receipt.gas_used, receipt.block_number) == (False, 24044, 42)
 
 
-def test_the_event_topic_is_the_keccak_of_its_signature() -> None:
-    # GIVEN the well-known topic of Anchored(bytes32,bytes32,address), as any EVM tool computes it
-    # THEN ours is the same
+def test_the_event_topic_and_selector_are_the_keccak_of_their_signatures() -> None:
+    # GIVEN the literal constants  WHEN the signatures are hashed  THEN they are the same bytes
+    assert keccak256(EVENT_SIGNATURE.encode()) == ANCHORED_TOPIC
+    assert keccak256(b"anchor(bytes32,bytes32)")[:4] == ANCHOR_SELECTOR
+    # and the topic is the one any EVM tool computes for Anchored(bytes32,bytes32,address)
     assert to_hex(ANCHORED_TOPIC) == "0x840d56d6081fa4a201be5c97698b23055ee2e65deab7d5845a6ee3053b68bdf8"
 
 
