@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from veriflow.chain.anchoring import AnchorSender, deploy_anchor_contract
-from veriflow.chain.reader import ChainReader, HttpTransport
+from veriflow.chain.reader import ChainReader, HttpTransport, Receipt
 from veriflow.chain.signer import LocalSigner
 
 ANVIL_DIR = Path(__file__).resolve().parents[2] / "fixtures/anvil"
@@ -82,6 +82,16 @@ class Anvil:
 
     def reader(self) -> ChainReader:
         return ChainReader(HttpTransport(self.url))
+
+    def mined(self, tx_hash: str, timeout_s: float = 10.0) -> Receipt:
+        """The receipt, once there: anvil answers eth_sendRawTransaction before its auto-mined block
+        is sealed, so a receipt asked for at once can still be missing (seen under load)."""
+        deadline = time.monotonic() + timeout_s
+        while (receipt := self.reader().receipt(tx_hash)) is None:
+            if time.monotonic() > deadline:
+                pytest.fail(f"{tx_hash} was not mined within {timeout_s} s")
+            time.sleep(0.01)
+        return receipt
 
     def sender(self) -> AnchorSender:
         """A new sender each time, as each run of the batch job would make."""

@@ -24,12 +24,12 @@ def _anchor(anvil: Anvil, root: bytes = TREE.root) -> str:
     sender = anvil.sender()
     signed = sender.prepare(root, BATCH)
     assert sender.broadcast(signed.raw_tx) == signed.tx_hash
+    anvil.mined(signed.tx_hash)
     return signed.tx_hash
 
 
 def _proof(anvil: Anvil, tx_hash: str) -> ProofDocument:
-    receipt = anvil.reader().receipt(tx_hash)
-    assert receipt is not None
+    receipt = anvil.mined(tx_hash)
     return proof_document(OURS, TREE, chain_id=anvil.chain_id, contract_address=anvil.contract_address,
                           transaction_hash=tx_hash, block_number=receipt.block_number, certificate=CERTIFICATE)
 
@@ -47,8 +47,7 @@ def test_a_deployed_contract_anchors_and_the_reader_finds_the_event(anvil: Anvil
     # THEN the reader decodes the event: the root, the batch, our address, the mined block
     reader = anvil.reader()
     (event,) = reader.anchored(tx_hash, anvil.contract_address)
-    receipt = reader.receipt(tx_hash)
-    assert receipt is not None
+    receipt = anvil.mined(tx_hash)
     assert (event.root, event.batch, event.sender) == (TREE.root, BATCH, anvil.signer.address)
     assert event.block_number == receipt.block_number
     assert 21_000 < receipt.gas_used < 30_000
@@ -92,6 +91,7 @@ def test_a_crash_after_send_re_broadcasts_the_same_transaction_once_mined(anvil:
     # GIVEN an anchor prepared and stored, sent, and mined; the run died before recording it
     stored = anvil.sender().prepare(TREE.root, BATCH)
     anvil.sender().broadcast(stored.raw_tx)
+    anvil.mined(stored.tx_hash)
     # WHEN later runs broadcast the stored bytes again (anvil answers "nonce too low")
     assert anvil.sender().broadcast(stored.raw_tx) == stored.tx_hash
     assert anvil.sender().broadcast(stored.raw_tx) == stored.tx_hash
@@ -109,6 +109,7 @@ def test_a_crash_after_send_re_broadcasts_the_same_transaction_while_pending(anv
     assert anvil.reader().receipt(stored.tx_hash) is None
     # and once mined, one anchor
     anvil.rpc("evm_mine")
+    anvil.mined(stored.tx_hash)
     assert _anchors(anvil) == 1
     assert len(anvil.reader().anchored(stored.tx_hash, anvil.contract_address)) == 1
 
@@ -123,6 +124,7 @@ def test_nonces_count_pooled_transactions_and_a_taken_nonce_is_rejected(anvil: A
     anvil.sender().broadcast(second.raw_tx)
     assert second.nonce == first.nonce + 1
     anvil.rpc("evm_mine")
+    anvil.mined(second.tx_hash)
     assert _anchors(anvil) == 2
     # GIVEN a different transaction signed for a nonce already used  THEN rejected, never success
     stale = anvil.sender().prepare(b"\x33" * 32, BATCH, nonce=first.nonce)
