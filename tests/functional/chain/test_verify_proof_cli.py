@@ -63,9 +63,11 @@ def test_a_slow_node_times_out_as_unavailable(chain: LocalChain, rpc: RpcEndpoin
 
 
 def test_http_errors_and_refused_connections_are_unavailable(chain: LocalChain, rpc: RpcEndpoint) -> None:
+    # GIVEN a node answering 502 (a gateway in front of it)  THEN unavailable, naming the status
     rpc.status = 502
     with pytest.raises(ChainUnavailable, match="HTTP 502"):
         ChainReader(HttpTransport(rpc.url)).chain_id()
+    # GIVEN nothing listening  THEN unavailable too
     with pytest.raises(ChainUnavailable):
         ChainReader(HttpTransport(_closed_port_url(), timeout_s=1)).chain_id()
 
@@ -84,6 +86,7 @@ def test_a_final_proof_is_valid_and_exits_0(chain: LocalChain, rpc: RpcEndpoint,
 
 def test_a_proof_not_final_yet_exits_2(chain: LocalChain, rpc: RpcEndpoint, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN finality 5 blocks behind the anchor  WHEN verified  THEN pending, exit 2
     chain.finality_lag = 5
     code = main(["verify-proof", _write(tmp_path, _anchored_proof(chain)), "--rpc", rpc.url])
     assert code == 2
@@ -92,6 +95,7 @@ def test_a_proof_not_final_yet_exits_2(chain: LocalChain, rpc: RpcEndpoint, tmp_
 
 def test_a_tampered_certificate_exits_1(chain: LocalChain, rpc: RpcEndpoint, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the embedded certificate edited after anchoring  WHEN verified  THEN invalid, exit 1
     doc = _anchored_proof(chain).model_dump()
     doc["certificate"] = {**CERTIFICATE, "title": "Cobol"}
     assert main(["verify-proof", _write(tmp_path, doc), "--rpc", rpc.url]) == 1
@@ -110,12 +114,14 @@ def test_an_unreachable_node_exits_2_never_1(chain: LocalChain, tmp_path: Path,
 
 
 def test_a_file_that_is_not_a_proof_exits_1_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN JSON that is not a proof document  WHEN verified  THEN exit 1 with one line saying so
     assert main(["verify-proof", _write(tmp_path, {"version": 1}), "--rpc", "http://127.0.0.1:1"]) == 1
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
 def test_without_a_node_url_it_says_how_to_give_one(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN neither --rpc nor CHAIN_RPC_URL  WHEN verified  THEN exit 2, pointing at --rpc
     monkeypatch.delenv("CHAIN_RPC_URL", raising=False)
     assert main(["verify-proof", _write(tmp_path, {"version": 1})]) == 2
     assert "--rpc" in capsys.readouterr().err

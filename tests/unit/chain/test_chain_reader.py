@@ -78,6 +78,7 @@ def test_rpc_errors_and_malformed_responses_are_unavailable(answer: Any) -> None
 
 
 def test_rpc_error_codes_are_kept() -> None:
+    # GIVEN an RPC error with a code  WHEN unwrapped  THEN the exception keeps the code
     with pytest.raises(ChainUnavailable) as caught:
         unwrap("eth_call", {"error": {"code": -32601, "message": "method not found"}})
     assert caught.value.code == -32601
@@ -93,6 +94,7 @@ def test_answers_that_are_not_what_the_method_returns_are_unavailable(result: An
 
 
 def test_a_receipt_missing_fields_is_unavailable(node: FakeNode) -> None:
+    # GIVEN a receipt without its status  WHEN read  THEN unavailable, not a KeyError
     node.mine(TX, 42, [])
     del node.receipts[TX]["status"]
     with pytest.raises(ChainUnavailable):
