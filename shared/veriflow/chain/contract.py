@@ -47,12 +47,16 @@ class AnchorEvent:
 
 
 def decode_anchored(address: str, topics: list[str], block_number: int, tx_hash: str) -> AnchorEvent | None:
-    """The event in a log, or None when the log is not an Anchored event (other topic0, other shape)."""
-    if len(topics) != 4 or from_hex(topics[0]) != ANCHORED_TOPIC:
+    """The event in a log, or None when the log is not a well-formed Anchored event (another topic0,
+    another shape, or hex a node should never have sent)."""
+    try:
+        if len(topics) != 4 or from_hex(topics[0]) != ANCHORED_TOPIC:
+            return None
+        sender_word = from_hex(topics[3], 32)
+        if any(sender_word[:12]):
+            return None  # not an address: an ABI-encoded address is zero-padded on the left
+        return AnchorEvent(root=from_hex(topics[1], 32), batch=from_hex(topics[2], 32),
+                           sender=checksum_address(sender_word[12:]), block_number=block_number,
+                           tx_hash=tx_hash.lower(), contract_address=checksum_address(address))
+    except ValueError:
         return None
-    sender_word = from_hex(topics[3], 32)
-    if any(sender_word[:12]):
-        return None  # not an address: an ABI-encoded address is zero-padded on the left
-    return AnchorEvent(root=from_hex(topics[1], 32), batch=from_hex(topics[2], 32),
-                       sender=checksum_address(sender_word[12:]), block_number=block_number,
-                       tx_hash=tx_hash.lower(), contract_address=checksum_address(address))

@@ -29,10 +29,12 @@ def test_a_node_without_a_finalized_block_yet_says_zero(node: FakeNode) -> None:
 
 
 def test_the_anchored_event_is_decoded_from_the_contracts_logs_only(node: FakeNode) -> None:
-    # GIVEN a mined transaction with our event, the same event from another contract, and another event
+    # GIVEN a mined transaction with our event, the same event from another contract, another event,
+    # and one of ours garbled (bad hex, a sender that is not an address)
     other = dict(anchored_log(b"\x33" * 32, BATCH), address="0x" + "99" * 20)
     unrelated = dict(anchored_log(ROOT, BATCH), topics=["0x" + "01" * 32, to_hex(ROOT)])
-    node.mine(TX, 42, [anchored_log(ROOT, BATCH), other, unrelated])
+    garbled = dict(anchored_log(ROOT, BATCH), topics=[to_hex(ANCHORED_TOPIC), "0xzz", to_hex(BATCH), to_hex(ROOT)])
+    node.mine(TX, 42, [anchored_log(ROOT, BATCH), other, unrelated, garbled])
     # WHEN the contract's events are read
     events = ChainReader(node).anchored(TX, CONTRACT.lower())
     # THEN exactly ours, with its root, batch, checksummed sender, block and transaction
