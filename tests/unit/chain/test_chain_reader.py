@@ -33,8 +33,10 @@ def test_the_anchored_event_is_decoded_from_the_contracts_logs_only(node: FakeNo
     # and one of ours garbled (bad hex, a sender that is not an address)
     other = dict(anchored_log(b"\x33" * 32, BATCH), address="0x" + "99" * 20)
     unrelated = dict(anchored_log(ROOT, BATCH), topics=["0x" + "01" * 32, to_hex(ROOT)])
-    garbled = dict(anchored_log(ROOT, BATCH), topics=[to_hex(ANCHORED_TOPIC), "0xzz", to_hex(BATCH), to_hex(ROOT)])
-    node.mine(TX, 42, [anchored_log(ROOT, BATCH), other, unrelated, garbled])
+    good = anchored_log(ROOT, BATCH)
+    bad_hex = dict(good, topics=[good["topics"][0], "0xzz", *good["topics"][2:]])
+    not_an_address = dict(good, topics=[*good["topics"][:3], to_hex(ROOT)])
+    node.mine(TX, 42, [good, other, unrelated, bad_hex, not_an_address])
     # WHEN the contract's events are read
     events = ChainReader(node).anchored(TX, CONTRACT.lower())
     # THEN exactly ours, with its root, batch, checksummed sender, block and transaction
