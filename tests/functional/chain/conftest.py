@@ -17,9 +17,14 @@ import pytest
 from veriflow.chain.local_chain import LocalChain, local_chain, reset_local_chain, to_wire
 from veriflow.chain.settings import get_chain_settings
 
+CHAIN_VARIABLES = ("CHAIN_RPC_URL", "CHAIN_ID", "ANCHOR_CONTRACT_ADDRESS", "CHAIN_SIGNER_KMS_KEY_ID",
+                   "CHAIN_SIGNER_PRIVATE_KEY", "CHAIN_RPC_TIMEOUT_S")
+
 
 @pytest.fixture
-def chain() -> Iterator[LocalChain]:
+def chain(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalChain]:
+    for name in CHAIN_VARIABLES:  # the in-process chain, whatever the developer's shell points at
+        monkeypatch.delenv(name, raising=False)
     get_chain_settings.cache_clear()
     reset_local_chain()
     yield local_chain()
