@@ -14,7 +14,14 @@ from typing import Any
 from eth_account.typed_transactions.typed_transaction import TypedTransaction
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import Web3Exception
+from web3.exceptions import (
+    ProviderConnectionError,
+    RequestTimedOut,
+    TimeExhausted,
+    TooManyRequests,
+    TransactionNotFound,
+    Web3Exception,
+)
 
 from veriflow.chain.contract import anchor_calldata, artifact
 from veriflow.chain.hashing import keccak256, to_hex
@@ -25,6 +32,8 @@ from veriflow.chain.signer import Signer, signer_from_env
 # same: a fixed limit with room to spare saves an eth_estimateGas round trip, and only the gas
 # used is paid for.
 GAS_LIMIT = 60_000
+# Failures that say nothing about the transaction: the node was not reached, or put us off.
+TRANSIENT = (OSError, ProviderConnectionError, RequestTimedOut, TimeExhausted, TooManyRequests)
 
 
 class AnchorRejected(RuntimeError):
@@ -100,10 +109,10 @@ class AnchorSender:
         nonce = TypedTransaction.from_bytes(HexBytes(raw_tx)).as_dict()["nonce"]
         try:
             self.w3.eth.send_raw_transaction(raw_tx)
-        except OSError as exc:  # connection refused, timeouts: the node never answered
+        except TRANSIENT as exc:  # it may still have arrived: the stored bytes are sent again later
             self._next_nonce = None
             raise _unavailable("eth_sendRawTransaction", exc) from exc
-        except Exception as exc:  # an RPC error (web3 wraps it; eth-tester raises its own types)
+        except Exception as exc:  # the node's refusal (web3 wraps RPC errors; eth-tester raises its own)
             self._next_nonce = None
             if self.known(tx_hash):
                 return tx_hash
@@ -132,11 +141,9 @@ class AnchorSender:
         """Whether the node has the transaction, pending or mined."""
         try:
             self.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-        except Web3Exception as exc:
-            if "not found" in str(exc).lower():
-                return False
-            raise _unavailable("eth_getTransactionByHash", exc) from exc
-        except OSError as exc:
+        except TransactionNotFound:
+            return False
+        except (Web3Exception, OSError) as exc:
             raise _unavailable("eth_getTransactionByHash", exc) from exc
         return True
 
@@ -144,9 +151,9 @@ class AnchorSender:
         """Gas the mined transaction used; None while it is not mined."""
         try:
             receipt = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-        except Web3Exception as exc:
-            if "not found" in str(exc).lower():
-                return None
+        except TransactionNotFound:
+            return None
+        except (Web3Exception, OSError) as exc:
             raise _unavailable("eth_getTransactionReceipt", exc) from exc
         return int(receipt["gasUsed"])
 

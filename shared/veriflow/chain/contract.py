@@ -9,13 +9,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from veriflow.chain.hashing import checksum_address, from_hex, keccak256
+from veriflow.chain.hashing import checksum_address, from_hex
 
 ARTIFACT = Path(__file__).resolve().parent / "data" / "anchor.json"
 EVENT_SIGNATURE = "Anchored(bytes32,bytes32,address)"
-# topic0 of every Anchored log: how a receipt's logs are told apart from any other event's.
-ANCHORED_TOPIC = keccak256(EVENT_SIGNATURE.encode())
-ANCHOR_SELECTOR = keccak256(b"anchor(bytes32,bytes32)")[:4]
+# topic0 of every Anchored log, keccak256 of EVENT_SIGNATURE: how a receipt's logs are told apart
+# from any other event's. Literal, so importing this module hashes nothing (a unit test recomputes
+# both, and finds the topic in the compiled contract).
+ANCHORED_TOPIC = bytes.fromhex("840d56d6081fa4a201be5c97698b23055ee2e65deab7d5845a6ee3053b68bdf8")
+ANCHOR_SELECTOR = bytes.fromhex("a21f3c6a")  # keccak256("anchor(bytes32,bytes32)")[:4]
 
 
 @cache
@@ -45,12 +47,16 @@ class AnchorEvent:
 
 
 def decode_anchored(address: str, topics: list[str], block_number: int, tx_hash: str) -> AnchorEvent | None:
-    """The event in a log, or None when the log is not an Anchored event (other topic0, other shape)."""
-    if len(topics) != 4 or from_hex(topics[0]) != ANCHORED_TOPIC:
+    """The event in a log, or None when the log is not a well-formed Anchored event (another topic0,
+    another shape, or hex a node should never have sent)."""
+    try:
+        if len(topics) != 4 or from_hex(topics[0]) != ANCHORED_TOPIC:
+            return None
+        sender_word = from_hex(topics[3], 32)
+        if any(sender_word[:12]):
+            return None  # not an address: an ABI-encoded address is zero-padded on the left
+        return AnchorEvent(root=from_hex(topics[1], 32), batch=from_hex(topics[2], 32),
+                           sender=checksum_address(sender_word[12:]), block_number=block_number,
+                           tx_hash=tx_hash.lower(), contract_address=checksum_address(address))
+    except ValueError:
         return None
-    sender_word = from_hex(topics[3], 32)
-    if any(sender_word[:12]):
-        return None  # not an address: an ABI-encoded address is zero-padded on the left
-    return AnchorEvent(root=from_hex(topics[1], 32), batch=from_hex(topics[2], 32),
-                       sender=checksum_address(sender_word[12:]), block_number=block_number,
-                       tx_hash=tx_hash.lower(), contract_address=checksum_address(address))

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from Crypto.Hash import keccak
+from functools import cache
+from typing import Any
+
+
+@cache
+def _keccak() -> Any:
+    # Imported on first use: pycryptodome loads its C code through cffi, whose declaration parser
+    # (pycparser) costs about 90 ms, which a reader that only asks for block numbers never needs.
+    from Crypto.Hash import keccak
+
+    return keccak
 
 
 def keccak256(data: bytes) -> bytes:
-    return keccak.new(digest_bits=256, data=data).digest()
+    digest: bytes = _keccak().new(digest_bits=256, data=data).digest()
+    return digest
 
 
 def to_hex(data: bytes) -> str:

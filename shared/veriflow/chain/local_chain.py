@@ -78,7 +78,7 @@ class LocalChain:
         return to_wire(unwrap(method, response))
 
     def at_finality(self, params: list[Any]) -> list[Any]:
-        """`finalized`/`safe` as the block `finality_lag` below the head; hex block numbers as ints."""
+        """`finalized` and `safe` given as the number of the block `finality_lag` below the head."""
         head: int | None = None
         out = []
         for param in params:

@@ -54,6 +54,7 @@ def test_prepare_signs_without_sending_and_is_deterministic_for_a_nonce(chain: L
 
 
 def test_nonces_follow_the_pending_count_and_advance_after_each_send(chain: LocalChain) -> None:
+    # GIVEN one anchor sent (nonce 0, from the node's pending count)
     sender = chain.anchor_sender()
     first = sender.prepare(ROOT, BATCH)
     sender.broadcast(first.raw_tx)
@@ -61,6 +62,7 @@ def test_nonces_follow_the_pending_count_and_advance_after_each_send(chain: Loca
     second = sender.prepare(b"\x33" * 32, BATCH)
     assert (first.nonce, second.nonce) == (0, 1)
     sender.broadcast(second.raw_tx)
+    # THEN both are on chain
     assert _anchors(chain) == 2
 
 
@@ -79,9 +81,11 @@ def test_a_nonce_taken_by_another_transaction_is_rejected_then_resynced(chain: L
 
 
 def test_gas_used_is_known_once_mined(chain: LocalChain) -> None:
+    # GIVEN a prepared anchor  THEN it has no gas used while not sent
     sender = chain.anchor_sender()
     signed = sender.prepare(ROOT, BATCH)
     assert sender.gas_used(signed.tx_hash) is None
+    # WHEN mined  THEN the receipt's figure, well under the fixed limit
     sender.broadcast(signed.raw_tx)
     gas = sender.gas_used(signed.tx_hash)
     receipt = chain.reader().receipt(signed.tx_hash)
@@ -92,6 +96,7 @@ def test_gas_used_is_known_once_mined(chain: LocalChain) -> None:
 
 
 def test_an_outage_while_preparing_is_unavailable(chain: LocalChain) -> None:
+    # GIVEN an outage  WHEN an anchor is prepared (fees and nonce come from the node)  THEN unavailable
     sender = chain.anchor_sender()
     with chain.outage(), pytest.raises(ChainUnavailable):
         sender.prepare(ROOT, BATCH)

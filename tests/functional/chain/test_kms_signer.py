@@ -120,6 +120,7 @@ def test_the_environment_names_the_kms_key(monkeypatch: pytest.MonkeyPatch, kms:
 
 
 def test_a_key_of_another_curve_is_refused(kms: Any) -> None:
+    # GIVEN a NIST P-256 key (not Ethereum's curve)  WHEN a signer is made of it  THEN refused
     other = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
     with pytest.raises(SigningError, match="ECC_SECG_P256K1"):
         KmsSigner(other, kms)

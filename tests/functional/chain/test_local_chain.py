@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from veriflow.chain.local_chain import LocalChain, local_chain, reset_local_chain
@@ -102,11 +100,13 @@ def test_a_reorg_drops_a_mined_anchor_so_a_later_run_sees_it_gone(chain: LocalCh
 
 
 def test_a_reorg_also_drops_what_was_pending(chain: LocalChain) -> None:
+    # GIVEN an anchor held in the pool after a snapshot
     before = chain.snapshot()
     sender = chain.anchor_sender()
     with chain.hold_transactions():
         signed = sender.prepare(ROOT, BATCH)
         sender.broadcast(signed.raw_tx)
+        # WHEN the chain reverts to the snapshot  THEN the pooled transaction is gone too
         chain.revert(before)
         assert chain.reader().transaction(signed.tx_hash) is None
     # and nothing is mined when the hold ends
@@ -126,18 +126,15 @@ def test_an_outage_makes_every_call_unavailable(chain: LocalChain) -> None:
     assert reader.block_number() >= 0
 
 
-def test_reset_goes_back_to_start_up_and_is_cheap(chain: LocalChain) -> None:
+def test_reset_goes_back_to_start_up_keeping_the_chain(chain: LocalChain) -> None:
     # GIVEN a chain with blocks, a lag and an outage switched on
     start = chain.block_number()
     chain.mine(10)
     chain.finality_lag = 2
     chain.down = True
-    # WHEN reset
-    began = time.perf_counter()
+    # WHEN reset (bench/anchoring.py measures it: milliseconds, against about 0.1 s for a new chain)
     reset_local_chain()
-    took = time.perf_counter() - began
-    # THEN the same chain object, at start-up state, in well under the cost of a new one
+    # THEN the same chain object, at its start-up state
     assert local_chain() is chain
     assert (chain.block_number(), chain.finality_lag, chain.down) == (start, 0, False)
     assert chain.reader().pending_nonce(chain.signer.address) == 0
-    assert took < 0.5

@@ -25,6 +25,14 @@ def test_the_light_modules_import_no_web3() -> None:
     assert _loaded_after(LIGHT) == set()
 
 
+def test_the_reader_does_not_load_keccak_until_it_hashes() -> None:
+    # GIVEN a fresh interpreter  WHEN the reader alone is imported  THEN pycryptodome is not loaded yet
+    # (its cffi set-up costs about 90 ms, which block-number questions never need)
+    probe = "import sys, veriflow.chain.reader; print('Crypto' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_the_probe_sees_web3_where_it_is_imported() -> None:
     # GIVEN the same probe  WHEN the anchoring module is imported  THEN it does see web3 (the probe works)
     assert {"web3", "eth_account"} <= _loaded_after(("veriflow.chain.anchoring",))

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from tests.unit.chain.fake_node import CONTRACT, TX, FakeNode, anchored_log
-from veriflow.chain.contract import ANCHORED_TOPIC
-from veriflow.chain.hashing import to_hex
+from veriflow.chain.contract import ANCHOR_SELECTOR, ANCHORED_TOPIC, EVENT_SIGNATURE
+from veriflow.chain.hashing import keccak256, to_hex
 from veriflow.chain.reader import ChainReader, ChainUnavailable, unwrap
 
 ROOT, BATCH = b"\x11" * 32, b"\x22" * 32
@@ -29,10 +29,14 @@ def test_a_node_without_a_finalized_block_yet_says_zero(node: FakeNode) -> None:
 
 
 def test_the_anchored_event_is_decoded_from_the_contracts_logs_only(node: FakeNode) -> None:
-    # GIVEN a mined transaction with our event, the same event from another contract, and another event
+    # GIVEN a mined transaction with our event, the same event from another contract, another event,
+    # and one of ours garbled (bad hex, a sender that is not an address)
     other = dict(anchored_log(b"\x33" * 32, BATCH), address="0x" + "99" * 20)
     unrelated = dict(anchored_log(ROOT, BATCH), topics=["0x" + "01" * 32, to_hex(ROOT)])
-    node.mine(TX, 42, [anchored_log(ROOT, BATCH), other, unrelated])
+    good = anchored_log(ROOT, BATCH)
+    bad_hex = dict(good, topics=[good["topics"][0], "0xzz", *good["topics"][2:]])
+    not_an_address = dict(good, topics=[*good["topics"][:3], to_hex(ROOT)])
+    node.mine(TX, 42, [good, other, unrelated, bad_hex, not_an_address])
     # WHEN the contract's events are read
     events = ChainReader(node).anchored(TX, CONTRACT.lower())
     # THEN exactly ours, with its root, batch, checksummed sender, block and transaction
@@ -56,9 +60,11 @@ def test_a_reverted_or_unknown_transaction_has_no_events(node: FakeNode) -> None
     assert (receipt.succeeded, receipt.gas_used, receipt.block_number) == (False, 24044, 42)
 
 
-def test_the_event_topic_is_the_keccak_of_its_signature() -> None:
-    # GIVEN the well-known topic of Anchored(bytes32,bytes32,address), as any EVM tool computes it
-    # THEN ours is the same
+def test_the_event_topic_and_selector_are_the_keccak_of_their_signatures() -> None:
+    # GIVEN the literal constants  WHEN the signatures are hashed  THEN they are the same bytes
+    assert keccak256(EVENT_SIGNATURE.encode()) == ANCHORED_TOPIC
+    assert keccak256(b"anchor(bytes32,bytes32)")[:4] == ANCHOR_SELECTOR
+    # and the topic is the one any EVM tool computes for Anchored(bytes32,bytes32,address)
     assert to_hex(ANCHORED_TOPIC) == "0x840d56d6081fa4a201be5c97698b23055ee2e65deab7d5845a6ee3053b68bdf8"
 
 
@@ -76,6 +82,7 @@ def test_rpc_errors_and_malformed_responses_are_unavailable(answer: Any) -> None
 
 
 def test_rpc_error_codes_are_kept() -> None:
+    # GIVEN an RPC error with a code  WHEN unwrapped  THEN the exception keeps the code
     with pytest.raises(ChainUnavailable) as caught:
         unwrap("eth_call", {"error": {"code": -32601, "message": "method not found"}})
     assert caught.value.code == -32601
@@ -91,6 +98,7 @@ def test_answers_that_are_not_what_the_method_returns_are_unavailable(result: An
 
 
 def test_a_receipt_missing_fields_is_unavailable(node: FakeNode) -> None:
+    # GIVEN a receipt without its status  WHEN read  THEN unavailable, not a KeyError
     node.mine(TX, 42, [])
     del node.receipts[TX]["status"]
     with pytest.raises(ChainUnavailable):

@@ -33,6 +33,7 @@ def test_a_deployed_stage_without_a_kms_key_is_refused_with_the_setting_named(mo
 
 
 def test_a_raw_key_outside_local_is_refused_even_with_a_kms_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN STAGE=staging with a raw key set beside the KMS key  WHEN read  THEN refused, naming the raw key
     monkeypatch.setenv("STAGE", "staging")
     monkeypatch.setenv("CHAIN_SIGNER_KMS_KEY_ID", "alias/anchor")
     monkeypatch.setenv("CHAIN_SIGNER_PRIVATE_KEY", KEY)
@@ -77,6 +78,7 @@ def test_the_reader_is_the_urls_and_the_in_process_chain_is_local_only(monkeypat
 
 
 def test_only_http_urls_are_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a file:// URL (urllib would open it)  WHEN read  THEN refused
     monkeypatch.setenv("CHAIN_RPC_URL", "file:///etc/passwd")
     with pytest.raises(SettingsError) as caught:
         get_chain_settings()

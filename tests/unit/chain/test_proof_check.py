@@ -144,6 +144,7 @@ def test_an_unreachable_chain_is_unavailable_never_invalid(node: FakeNode) -> No
 
 
 def test_a_node_failing_only_on_finality_makes_only_that_step_unavailable(node: FakeNode) -> None:
+    # GIVEN a node whose answer to the finalized block is malformed, all else fine
     doc = _doc(node)
     real = node.__call__
 
@@ -152,6 +153,7 @@ def test_a_node_failing_only_on_finality_makes_only_that_step_unavailable(node: 
             return {"unexpected": "shape"}
         return real(method, params)
 
+    # WHEN checked  THEN only the finality step is unavailable
     statuses = {step.name: step.status for step in check_proof(doc, ChainReader(flaky)).steps}
     assert (statuses["anchored_on_chain"], statuses["finalized"]) == ("valid", "unavailable")
 
