@@ -42,13 +42,13 @@ def test_0007_keeps_the_rows_that_reference_organizations() -> None:
             f"('00000000000070008000000000000003', '{ORG}', 'k', 'vf_abc', 'h', '[]', '2026-12-01')"))
     engine.dispose()
     # WHEN migrated up to 0007 and back THEN nothing that references the organization is lost
-    upgrade(url)
+    upgrade(url, "0007_issuer_identity")
     assert current_revision(url) == "0007_issuer_identity"
     assert (_count(url, "org_memberships"), _count(url, "org_api_keys")) == (1, 1)
     command.downgrade(alembic_config(url), "0006_login_failures")
     assert (_count(url, "org_memberships"), _count(url, "org_api_keys")) == (1, 1)
     # AND they still reference the organization: deleting it cascades to them
-    upgrade(url)
+    upgrade(url, "0007_issuer_identity")
     from veriflow.core.db import session_scope
 
     with session_scope() as session:
