@@ -56,7 +56,7 @@ class OrgVerificationPublic(BaseModel):
     verified_at: datetime | None
     verified_by: uuid.UUID | None
     domain: str | None
-    domain_status: str = Field(description="none, pending, valid, invalid or unavailable, as last checked")
+    domain_status: issuer.DomainStatus = Field(description="the claim's status as last checked")
 
     @classmethod
     def of(cls, org: Organization) -> OrgVerificationPublic:
