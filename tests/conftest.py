@@ -109,6 +109,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     reset_caches()
 
 
+class _NoDns:
+    """The name server of every test that installs none: tests never reach real DNS."""
+
+    def txt(self, name: str) -> list[str]:
+        from veriflow.identity.dns_txt import DnsUnavailable
+
+        raise DnsUnavailable(f"{name}: tests never reach real DNS; install a fake resolver")
+
+
+@pytest.fixture(autouse=True)
+def no_real_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from veriflow.identity import issuer
+
+    monkeypatch.setattr(issuer, "resolver_factory", _NoDns)
+
+
 @pytest.fixture
 def migrated_db() -> str:
     """The test's SQLite database, at the newest revision."""
