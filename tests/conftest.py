@@ -184,7 +184,12 @@ def invoke_http(lambda_context: LambdaContext) -> Callable[..., dict[str, Any]]:
         if body is not None:
             event["body"] = body
             event["headers"].setdefault("content-type", "application/json")
-        response = handler(event, lambda_context)
+        from veriflow.local.runtime import handler_event_loop
+
+        # Lambda's main thread has an event loop for Mangum; an earlier test's asyncio.run (web3's
+        # providers among them) may have left this thread without one.
+        with handler_event_loop():
+            response = handler(event, lambda_context)
         if response.get("body") and response.get("headers", {}).get("content-type") == "application/json":
             response["json"] = json.loads(response["body"])
         return response

@@ -1,4 +1,5 @@
-"""`veriflow` command line: migrate the database, run the local cloud, fire a schedule, verify a proof."""
+"""`veriflow` command line: migrate the database, run the local cloud, fire a schedule, verify a proof,
+deploy the anchor contract."""
 
 from __future__ import annotations
 
@@ -93,6 +94,31 @@ def _verify_proof(args: argparse.Namespace) -> int:
     return {"valid": 0, "invalid": 1}.get(check.status, 2)
 
 
+def _deploy_anchor_contract(args: argparse.Namespace) -> int:
+    """Once per chain: deploy the anchor contract from the signer the environment names (the KMS
+    key of the stage: CHAIN_SIGNER_KMS_KEY_ID) to CHAIN_RPC_URL's chain; prints its address."""
+    from web3 import Web3
+
+    from veriflow.chain.anchoring import deploy_anchor_contract
+    from veriflow.chain.reader import ChainUnavailable
+    from veriflow.chain.settings import get_chain_settings
+    from veriflow.chain.signer import signer_from_env
+
+    settings = get_chain_settings()
+    if not settings.chain_rpc_url:
+        sys.stderr.write("veriflow: set CHAIN_RPC_URL to the node of the chain to deploy on\n")
+        return 2
+    w3 = Web3(Web3.HTTPProvider(settings.chain_rpc_url, request_kwargs={"timeout": settings.chain_rpc_timeout_s}))
+    try:
+        signer = signer_from_env()
+        address = deploy_anchor_contract(w3, signer, settings.chain_id or int(w3.eth.chain_id), args.timeout)
+    except (ChainUnavailable, OSError) as exc:
+        sys.stderr.write(f"veriflow: {exc}\n")
+        return 1
+    print(f"anchor contract deployed at {address} by {signer.address}: set AnchorContractAddress={address}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veriflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--rpc", help="the node's JSON-RPC URL (default: CHAIN_RPC_URL)")
     verify.add_argument("--timeout", type=float, default=4.0, help="seconds per RPC call")
     verify.set_defaults(run=_verify_proof)
+
+    deploy = commands.add_parser("deploy-anchor-contract",
+                                 help="deploy the certificate anchor contract once per chain (CHAIN_RPC_URL)")
+    deploy.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the deployment to be mined")
+    deploy.set_defaults(run=_deploy_anchor_contract)
     return parser
 
 

@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from veriflow.core.db import Base
+from veriflow.core.migrations import include_object
 from veriflow.core.migrations import alembic_config, current_revision, head_revision, upgrade
 from veriflow.models import import_all_models
 
@@ -16,7 +17,7 @@ def schema_drift(url: str) -> list[object]:
     import_all_models()
     engine = create_engine(url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         diff: list[object] = compare_metadata(context, Base.metadata)
     engine.dispose()
     return diff

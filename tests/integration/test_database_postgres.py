@@ -72,10 +72,11 @@ def test_migrations_build_exactly_the_models_on_postgres(database: str) -> None:
     from alembic.runtime.migration import MigrationContext
 
     from veriflow.core.db import Base
+    from veriflow.core.migrations import include_object
     from veriflow.models import import_all_models
 
     upgrade(normalise_url(database))
     import_all_models()
     with get_engine().connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         assert compare_metadata(context, Base.metadata) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from veriflow.core.db import Base, database_url, normalise_url
+from veriflow.core.migrations import include_object
 from veriflow.core.settings import get_settings
 from veriflow.models import import_all_models
 
@@ -30,6 +31,7 @@ def run_online() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

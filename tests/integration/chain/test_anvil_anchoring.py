@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.chain.conftest import FINALITY_LAG, Anvil
+from tests.integration.chain.conftest import ANVIL_KEY, FINALITY_LAG, Anvil
 from veriflow.chain.anchoring import AnchorRejected
 from veriflow.chain.merkle import MerkleTree
 from veriflow.chain.proof import ProofDocument, certificate_sha256, check_proof, proof_document
@@ -148,3 +148,26 @@ def test_a_node_that_goes_down_makes_the_chain_steps_unavailable(anvil: Anvil, t
     done = subprocess.run([sys.executable, "-m", "veriflow.cli", "verify-proof", str(path), "--rpc", anvil.url],
                           capture_output=True, text=True, check=False, env={**os.environ})
     assert done.returncode == 2, done.stdout + done.stderr
+
+
+def test_the_cli_deploys_the_anchor_contract_once_per_chain(
+    anvil: Anvil, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from veriflow.chain.reader import ChainReader, HttpTransport
+    from veriflow.chain.settings import get_chain_settings
+    from veriflow.cli import main
+
+    # GIVEN a node and a funded signer (locally a raw key; deployed stages use the KMS key)
+    monkeypatch.setenv("CHAIN_RPC_URL", anvil.url)
+    monkeypatch.setenv("CHAIN_SIGNER_PRIVATE_KEY", "0x" + ANVIL_KEY.hex())
+    get_chain_settings.cache_clear()
+    try:
+        # WHEN the operator deploys the contract
+        assert main(["deploy-anchor-contract", "--timeout", "10"]) == 0
+    finally:
+        get_chain_settings.cache_clear()
+    # THEN the address it prints holds the anchor contract's code
+    address = capsys.readouterr().out.split("deployed at ")[1].split()[0]
+    code = ChainReader(HttpTransport(anvil.url))._call("eth_getCode", [address, "latest"])
+    assert isinstance(code, str)
+    assert len(code) > 100
