@@ -7,8 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from veriflow.core.db import Base
-from veriflow.core.migrations import include_object
-from veriflow.core.migrations import alembic_config, current_revision, head_revision, upgrade
+from veriflow.core.migrations import alembic_config, current_revision, head_revision, include_object, upgrade
 from veriflow.models import import_all_models
 
 
