@@ -238,6 +238,34 @@ def count_queries() -> Callable[[], Any]:
     return _counting
 
 
+@contextmanager
+def deployed_template(
+    monkeypatch: pytest.MonkeyPatch, reset: Callable[[], None],
+    extra_env: Callable[[LocalCloud], dict[str, str]] = lambda _: {},
+) -> Iterator[LocalCloud]:
+    """Every resource of template.yaml in moto (functions, triggers, schedules); this process is
+    pointed at the same secrets, queues and table, plus `extra_env`, with caches reset around it."""
+    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
+        cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
+        resources = cloud.resources
+        environment = {
+            "SIGNING_KEYS_SECRET_ARN": resources["SigningKeysSecret"].arn,
+            "VERIFICATION_KEYS_SECRET_ARN": resources["VerificationKeysSecret"].arn,
+            "NOTIFICATIONS_QUEUE_URL": str(resources["NotificationsQueue"].url),
+            "WEBHOOKS_QUEUE_URL": str(resources["WebhooksQueue"].url),
+            "RATE_LIMIT_TABLE": resources["RateLimitTable"].name,
+            **extra_env(cloud),
+        }
+        for variable, value in environment.items():
+            monkeypatch.setenv(variable, value)
+        reset()
+        try:
+            yield cloud
+        finally:
+            cloud.close()
+            reset()
+
+
 @pytest.fixture(scope="module")
 def template_cloud() -> Iterator[LocalCloud]:
     """template.yaml deployed in moto once per module, for tests that read it rather than run it."""

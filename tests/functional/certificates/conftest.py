@@ -11,19 +11,17 @@ from typing import Any
 
 import pytest
 import requests
-from moto import mock_aws
 from PIL import Image, ImageDraw
 
 from tests.conftest import TemplateResources, reset_identity_caches
-from tests.functional.conftest import Actor, Identity
+from tests.functional.conftest import Actor, Identity, deployed_template
 from veriflow.certificates.settings import get_certificate_settings
 from veriflow.chain.local_chain import LocalChain, local_chain, reset_local_chain
 from veriflow.chain.settings import get_chain_settings
 from veriflow.core.aws import client
 from veriflow.identity import issuer as issuer_module
 from veriflow.identity.dns_txt import DnsUnavailable, NoTxtRecord
-from veriflow.local import MOTO_CONFIG, LocalCloud
-from veriflow.local.dev import DEV_PARAMETERS
+from veriflow.local import LocalCloud
 from veriflow.notifications.render import reset_render_cache
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -35,23 +33,16 @@ def _reset() -> None:
     reset_render_cache()
 
 
+def _certificates_env(cloud: LocalCloud) -> dict[str, str]:
+    environment = cloud.functions["CertificatesApiFunction"].environment()
+    return {name: environment[name] for name in ("CERTIFICATE_IMAGES_BUCKET", "PUBLIC_API_URL")}
+
+
 @pytest.fixture
 def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
     """Every resource of template.yaml in moto; this process talks to the same ones."""
-    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
-        cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
-        resources = cloud.resources
-        function_env = cloud.functions["CertificatesApiFunction"].environment()
-        for variable in ("VERIFICATION_KEYS_SECRET_ARN", "NOTIFICATIONS_QUEUE_URL", "WEBHOOKS_QUEUE_URL",
-                         "RATE_LIMIT_TABLE", "CERTIFICATE_IMAGES_BUCKET", "PUBLIC_API_URL"):
-            monkeypatch.setenv(variable, function_env[variable])
-        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", resources["SigningKeysSecret"].arn)
-        _reset()
-        try:
-            yield cloud
-        finally:
-            cloud.close()
-            _reset()
+    with deployed_template(monkeypatch, _reset, _certificates_env) as cloud:
+        yield cloud
 
 
 @pytest.fixture

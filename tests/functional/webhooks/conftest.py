@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto import mock_aws
 
 from tests.conftest import TemplateResources
+from tests.functional.conftest import deployed_template
 from veriflow.access.limits import get_limit_settings
 from veriflow.core.aws import client
 from veriflow.core.db import session_scope
@@ -24,8 +24,7 @@ from veriflow.core.types import utcnow
 from veriflow.identity import keys, passwords
 from veriflow.identity.flow_settings import get_flow_settings
 from veriflow.identity.settings import get_auth_settings
-from veriflow.local import MOTO_CONFIG, LocalCloud
-from veriflow.local.dev import DEV_PARAMETERS
+from veriflow.local import LocalCloud
 from veriflow.local.sqs import QueuePoller
 from veriflow.messaging.webhooks import dispatch, enqueue_after_commit
 from veriflow.webhooks.settings import get_webhook_settings
@@ -43,20 +42,8 @@ def _reset() -> None:
 @pytest.fixture
 def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
     """Every resource of template.yaml in moto; this process talks to the same ones."""
-    with mock_aws(config=MOTO_CONFIG):  # type: ignore[arg-type]
-        cloud = LocalCloud(ROOT / "template.yaml", parameters=DEV_PARAMETERS).deploy()
-        resources = cloud.resources
-        monkeypatch.setenv("SIGNING_KEYS_SECRET_ARN", resources["SigningKeysSecret"].arn)
-        monkeypatch.setenv("VERIFICATION_KEYS_SECRET_ARN", resources["VerificationKeysSecret"].arn)
-        monkeypatch.setenv("NOTIFICATIONS_QUEUE_URL", str(resources["NotificationsQueue"].url))
-        monkeypatch.setenv("WEBHOOKS_QUEUE_URL", str(resources["WebhooksQueue"].url))
-        monkeypatch.setenv("RATE_LIMIT_TABLE", resources["RateLimitTable"].name)
-        _reset()
-        try:
-            yield cloud
-        finally:
-            cloud.close()
-            _reset()
+    with deployed_template(monkeypatch, _reset) as cloud:
+        yield cloud
 
 
 @pytest.fixture
