@@ -24,6 +24,7 @@ from veriflow.certificates.schemas import (
     Revoke,
     Status,
     Upload,
+    VerificationPublic,
 )
 from veriflow.certificates.settings import get_certificate_settings
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
@@ -117,7 +118,7 @@ def proof(certificate_id: str, session: SessionDep) -> dict[str, object]:
     return public.proof(session, certificate_id)
 
 
-@verify_router.get("/{certificate_id}", dependencies=[PUBLIC],
+@verify_router.get("/{certificate_id}", dependencies=[PUBLIC], response_model=VerificationPublic,
                    responses={200: {"content": {"text/html": {}}, "description": "JSON, or a page for browsers"}})
 def verify(
     certificate_id: str, session: SessionDep,

@@ -137,3 +137,38 @@ class BulkIssued(BaseModel):
 class CertificatePage(BaseModel):
     data: list[CertificatePublic]
     next_cursor: str | None
+
+
+Result = Literal["valid", "invalid", "pending", "unavailable"]
+
+
+class CheckPublic(BaseModel):
+    """One of the three results; the facts it rests on come beside it (hashes, the anchor
+    transaction and block, the revocation, the issuer's domain), as far as they are known."""
+
+    model_config = ConfigDict(extra="allow")
+
+    result: Result
+    reason: str = Field(description="why, in a sentence")
+
+
+class VerifiedCertificate(BaseModel):
+    title: str
+    recipient_name: str
+    issuer_name: str
+    issued_at: datetime
+    expires_at: datetime | None
+
+
+class VerificationPublic(BaseModel):
+    """What anyone may learn about a certificate: three separate results and the worst of them."""
+
+    certificate_id: uuid.UUID
+    verdict: Result
+    integrity: CheckPublic
+    issuance: CheckPublic
+    issuer: CheckPublic
+    certificate: VerifiedCertificate
+    verify_url: str
+    proof_url: str
+    checked_at: datetime

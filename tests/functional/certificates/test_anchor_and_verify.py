@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from tests.functional.certificates.conftest import FakeDns, anchor, issue_accepted, queued
+from veriflow.certificates.schemas import VerificationPublic
 from veriflow.chain.local_chain import LocalChain
 from veriflow.chain.proof import ProofDocument, check_proof
 from veriflow.local import LocalCloud
@@ -47,6 +48,7 @@ def test_issue_anchor_and_verify_end_to_end(
     assert later["final"]
     done = _verify(api, second["id"])["json"]
     assert done["verdict"] == "valid", done
+    assert VerificationPublic.model_validate(done).issuance.result == "valid"  # the published shape
     assert done["issuance"]["block_number"] >= 1
     # AND the organization hears of it by webhook (issued twice, anchored once)
     templates = sorted(m["template"] for m in queued(local_cloud))
