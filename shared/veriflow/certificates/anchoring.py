@@ -73,7 +73,7 @@ def _follow(batch_id: uuid.UUID, sender: Any, reader: ChainReader, finalized: in
     if receipt is None or not receipt.succeeded:
         if receipt is None and reader.transaction(tx_hash) is not None:
             return  # pending: the node has it, a block will
-        _prepare_again(batch_id, sender, reader, report)  # dropped, reorganised away, or reverted
+        _prepare_again(batch_id, sender, report)  # dropped, reorganised away, or reverted
         return
     with session_scope() as session:
         batch = session.get(AnchorBatch, batch_id)
@@ -88,16 +88,18 @@ def _follow(batch_id: uuid.UUID, sender: Any, reader: ChainReader, finalized: in
             report.final.append(str(batch_id))
 
 
-def _broadcast(batch_id: uuid.UUID, sender: Any, raw: bytes, report: RunReport) -> None:
+def _broadcast(batch_id: uuid.UUID, sender: Any, raw: bytes, report: RunReport, *, may_resign: bool = True) -> None:
     from veriflow.chain.anchoring import AnchorRejected
 
     try:
         sender.broadcast(raw)
     except AnchorRejected as refused:
-        # The nonce went to another transaction (an overlapping run): sign again with a fresh one.
-        logger.warning("anchor transaction refused; preparing it again", extra={"batch_id": str(batch_id),
-                                                                                "reason": str(refused)})
-        _prepare_again(batch_id, sender, None, report)
+        logger.warning("anchor transaction refused", extra={"batch_id": str(batch_id), "reason": str(refused),
+                                                             "signing_again": may_resign})
+        # The nonce went to another transaction (an overlapping run): sign again with a fresh one,
+        # once per run; a node that refuses that one too (no funds, say) sees it again next run.
+        if may_resign:
+            _prepare_again(batch_id, sender, report)
         return
     with session_scope() as session:
         batch = session.get(AnchorBatch, batch_id)
@@ -107,7 +109,7 @@ def _broadcast(batch_id: uuid.UUID, sender: Any, raw: bytes, report: RunReport) 
     report.sent.append(str(batch_id))
 
 
-def _prepare_again(batch_id: uuid.UUID, sender: Any, reader: ChainReader | None, report: RunReport) -> None:
+def _prepare_again(batch_id: uuid.UUID, sender: Any, report: RunReport) -> None:
     """A new transaction for the same root and batch id; the old one is gone from the chain."""
     with session_scope() as session:
         batch = session.get(AnchorBatch, batch_id)
@@ -117,7 +119,7 @@ def _prepare_again(batch_id: uuid.UUID, sender: Any, reader: ChainReader | None,
         batch.status, batch.block_number, batch.mined_at = "prepared", None, None
         batch.resends += 1
     report.prepared_again.append(str(batch_id))
-    _broadcast(batch_id, sender, signed.raw_tx, report)
+    _broadcast(batch_id, sender, signed.raw_tx, report, may_resign=False)
 
 
 def _finalise(session: Session, batch: AnchorBatch) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Response
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from veriflow.access.deps import CurrentPrincipal
 from veriflow.access.limits import per_principal
@@ -131,8 +131,6 @@ def verify(
     result = public.verify(session, certificate_id, utcnow())
     if page.wants_html(accept):
         return HTMLResponse(page.render(public.page_context(result)), headers=page.HEADERS)
-    from fastapi.responses import JSONResponse
-
     return JSONResponse(result, headers={"Cache-Control": "no-store", "Vary": "Accept"})
 
 

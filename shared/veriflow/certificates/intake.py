@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
-from sqlalchemy import select
 
 from veriflow.certificates import document, uploads
-from veriflow.certificates.models import Certificate
+from veriflow.certificates.models import Certificate, find_certificate
 from veriflow.certificates.settings import get_certificate_settings
 from veriflow.core import aws
 from veriflow.core.db import session_scope
@@ -90,24 +89,18 @@ def _check(s3: Any, landed: Landed, declared: str | None) -> object:
 
 def _record_rejection(certificate_id: uuid.UUID, org_id: uuid.UUID, key: str, reason: str) -> None:
     with session_scope() as session:
-        certificate = _locked(session, certificate_id)
+        certificate = find_certificate(session, certificate_id, for_update=True)
         if _is_waiting(certificate, org_id, key):
             assert certificate is not None
             certificate.image_rejection = reason[:300]
     logger.info("certificate image refused", extra={"certificate_id": str(certificate_id), "reason": reason})
 
 
-def _locked(session: Any, certificate_id: uuid.UUID) -> Certificate | None:
-    found: Certificate | None = session.scalars(
-        select(Certificate).where(Certificate.id == certificate_id).with_for_update()).one_or_none()
-    return found
-
-
 def _accept(certificate_id: uuid.UUID, org_id: uuid.UUID, key: str, issued_key: str, image: Any) -> bool:
     from veriflow.imaging import phash
 
     with session_scope() as session:
-        certificate = _locked(session, certificate_id)
+        certificate = find_certificate(session, certificate_id, for_update=True)
         if not _is_waiting(certificate, org_id, key):
             return False
         assert certificate is not None

@@ -6,8 +6,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from veriflow.core.db import Base
 from veriflow.core.types import CreatedMixin, IdMixin, json_column, utcnow
@@ -84,3 +84,9 @@ class AnchorBatch(IdMixin, CreatedMixin, Base):
     finalized_at: Mapped[datetime | None]
     resends: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def find_certificate(session: Session, certificate_id: uuid.UUID, *, for_update: bool = False) -> Certificate | None:
+    """The certificate, row-locked until the transaction ends when `for_update` (PostgreSQL)."""
+    query = select(Certificate).where(Certificate.id == certificate_id)
+    return session.scalars(query.with_for_update() if for_update else query).one_or_none()

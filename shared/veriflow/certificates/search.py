@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from sqlalchemy import Select, and_, false, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ MAX_TERMS = 8
 _TSVECTOR = "to_tsvector('simple', certificates.recipient_name || ' ' || certificates.title)"
 
 
-def _status(query: Select[Certificate], status: str, now: datetime) -> Select[Certificate]:
+def _status(query: Select[tuple[Certificate]], status: str, now: datetime) -> Select[tuple[Certificate]]:
     live = and_(Certificate.revoked_at.is_(None),
                 or_(Certificate.expires_at.is_(None), Certificate.expires_at > now))
     if status == "revoked":
@@ -34,7 +34,7 @@ def _status(query: Select[Certificate], status: str, now: datetime) -> Select[Ce
     return query.where(Certificate.status == status, live)
 
 
-def _text(query: Select[Certificate], q: str, dialect: str) -> Select[Certificate]:
+def _text(query: Select[tuple[Certificate]], q: str, dialect: str) -> Select[tuple[Certificate]]:
     try:
         return query.where(Certificate.id == uuid.UUID(q.strip()))
     except ValueError:
@@ -48,7 +48,7 @@ def _text(query: Select[Certificate], q: str, dialect: str) -> Select[Certificat
     haystack = func.lower(" " + Certificate.recipient_name + " " + Certificate.title)
     for term in terms:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(or_(haystack.like(f"% {escaped}%", escape="\\")))
+        query = query.where(haystack.like(f"% {escaped}%", escape="\\"))
     return query
 
 
@@ -58,7 +58,7 @@ def list_certificates(
     issued_to: datetime | None = None, limit: int, cursor: str | None,
 ) -> Page[Certificate]:
     check_org_permission(session, principal, org_id, CERTIFICATES_READ)
-    query = select(Certificate).where(Certificate.org_id == org_id)
+    query = cast("Select[tuple[Certificate]]", select(Certificate).where(Certificate.org_id == org_id))
     if status:
         query = _status(query, status, now)
     if recipient_email:
@@ -69,5 +69,4 @@ def list_certificates(
         query = query.where(Certificate.issued_at < issued_to)
     if q:
         query = _text(query, q, session.get_bind().dialect.name)
-    filters: Any = query
-    return paginate(session, filters, Certificate.created_at, Certificate.id, limit=limit, cursor=cursor)
+    return paginate(session, query, Certificate.created_at, Certificate.id, limit=limit, cursor=cursor)

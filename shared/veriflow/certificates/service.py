@@ -15,7 +15,7 @@ from veriflow.access.permissions import CERTIFICATES_ISSUE, CERTIFICATES_READ, C
 from veriflow.access.principal import Principal
 from veriflow.audit import service as audit
 from veriflow.certificates import uploads
-from veriflow.certificates.models import Certificate
+from veriflow.certificates.models import Certificate, find_certificate
 from veriflow.certificates.schemas import CertificateFields, Upload
 from veriflow.core.errors import BadRequest, Conflict, NotFound, ValidationFailed, field_error
 from veriflow.core.types import new_id, utcnow
@@ -107,8 +107,7 @@ def issue_many(
 
 def get(session: Session, principal: Principal, certificate_id: uuid.UUID, permission: str = CERTIFICATES_READ,
         *, for_update: bool = False) -> Certificate:
-    query = select(Certificate).where(Certificate.id == certificate_id)
-    certificate = session.scalars(query.with_for_update() if for_update else query).one_or_none()
+    certificate = find_certificate(session, certificate_id, for_update=for_update)
     if certificate is None:
         raise NotFound(MISSING)
     try:

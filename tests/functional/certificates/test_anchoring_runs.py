@@ -124,3 +124,27 @@ def test_a_reorganised_transaction_is_anchored_again(
     assert [event.root.hex() for event in _anchors_on_chain(chain)] == [batch.root]
     verified = api("GET", f"/v1/verify/{certificate['id']}")["json"]
     assert verified["issuance"]["result"] == "valid"
+
+
+def test_a_node_that_refuses_every_transaction_gets_one_new_signature_a_run(
+    api: Any, issuer: Any, local_cloud: LocalCloud, chain: LocalChain, dns: FakeDns,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from veriflow.chain.anchoring import AnchorRejected
+
+    # GIVEN a node that refuses every anchor transaction (the signer has no funds, say)
+    owner, org_id = issuer
+    issue_accepted(api, owner, org_id)
+    sender = chain.anchor_sender()
+
+    def refuse(raw: bytes) -> str:
+        raise AnchorRejected("insufficient funds for gas * price + value")
+
+    monkeypatch.setattr(sender, "broadcast", refuse)
+    # WHEN a run meets it
+    report = anchoring.run(sender, chain.reader())
+    # THEN the batch is signed again once and waits, prepared, for the next run (no endless retry)
+    [batch] = _batches()
+    assert (batch.status, batch.resends) == ("prepared", 1)
+    assert report.prepared_again == [str(batch.id)]
+    assert report.sent == []
