@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Resolves requirements/*.in together once and writes the pins:
 #   layers/deps/requirements.txt  what the Lambda deps layer installs (runtime closure)
-#   layers/<name>/requirements.txt  the closure of each optional layer (imaging, chain), same pins
+#   layers/<name>/requirements.txt  the closure of each optional layer (imaging, forensics, chain), same pins
 #   requirements/dev.txt          the rest of the test environment
 #   requirements/sam.txt          the SAM CLI's own environment
 # The test environment installs both of the first two, so what is tested is what deploys.
@@ -12,7 +12,7 @@ py="$(scripts/python313.sh)"
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 
 "$py" -m venv "$tmp/all"
-"$tmp/all/bin/pip" install -q -r requirements/runtime.in -r requirements/imaging.in -r requirements/chain.in \
+"$tmp/all/bin/pip" install -q -r requirements/runtime.in -r requirements/imaging.in -r requirements/forensics.in -r requirements/chain.in \
   -r requirements/dev.in
 "$tmp/all/bin/pip" freeze --exclude-editable | sort > "$tmp/all.txt"
 
@@ -25,7 +25,7 @@ tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 
 # Optional layers: each holds its whole closure (pins shared with the test environment), so a
 # function that carries one gets exactly what was tested even where it overlaps the deps layer.
-for layer in imaging chain; do
+for layer in imaging forensics chain; do
   "$py" -m venv "$tmp/$layer"
   "$tmp/$layer/bin/pip" install -q -r "requirements/$layer.in" -c "$tmp/all.txt"
   mkdir -p "layers/$layer"
