@@ -14,6 +14,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "veriflow.messaging.webhook_models",
     "veriflow.outbox.models",
     "veriflow.certificates.models",
+    "veriflow.verification.models",
 )
 
 

@@ -73,9 +73,10 @@ def cloud(any_database: str, identity_resources: str) -> Cloud:
 # Which function of the template serves each group under /v1 (its role makes the AWS calls).
 FUNCTION_OF_GROUP = {"users": "UsersApiFunction", "orgs": "OrgsApiFunction", "admin": "AdminApiFunction",
                      "auth": "AuthApiFunction", "notifications": "NotificationsApiFunction",
-                     "certificates": "CertificatesApiFunction", "verify": "CertificatesApiFunction"}
+                     "certificates": "CertificatesApiFunction", "verify": "CertificatesApiFunction",
+                     "uploads": "UploadsApiFunction", "verifications": "UploadsApiFunction"}
 # Groups served by another group's function folder.
-FOLDER_OF_GROUP = {"verify": "certificates"}
+FOLDER_OF_GROUP = {"verify": "certificates", "verifications": "uploads"}
 
 
 class Identity:

@@ -44,6 +44,8 @@ CERTIFICATES_READ = "certificates:read"
 CERTIFICATES_ISSUE = "certificates:issue"
 CERTIFICATES_REVOKE = "certificates:revoke"
 SUBMISSIONS_REVIEW = "submissions:review"
+VERIFICATIONS_CREATE = "verifications:create"  # upload files for verification on the organization's behalf
+VERIFICATIONS_READ = "verifications:read"  # the reports of the organization's uploads
 AUDIT_READ_ORG = "org_audit:read"
 
 _MEMBER_PLATFORM = frozenset({ORGS_CREATE})
@@ -57,9 +59,9 @@ PLATFORM_PERMISSIONS: dict[PlatformRole, frozenset[str]] = {
        ORGS_VERIFY},
 }
 
-_ORG_MEMBER = frozenset({ORG_READ, MEMBERS_READ, CERTIFICATES_READ})
-_ORG_REVIEWER = _ORG_MEMBER | {SUBMISSIONS_REVIEW}
-_ORG_ISSUER = _ORG_MEMBER | {CERTIFICATES_ISSUE, CERTIFICATES_REVOKE}
+_ORG_MEMBER = frozenset({ORG_READ, MEMBERS_READ, CERTIFICATES_READ, VERIFICATIONS_READ})
+_ORG_REVIEWER = _ORG_MEMBER | {SUBMISSIONS_REVIEW, VERIFICATIONS_CREATE}
+_ORG_ISSUER = _ORG_MEMBER | {CERTIFICATES_ISSUE, CERTIFICATES_REVOKE, VERIFICATIONS_CREATE}
 _ORG_ADMIN = _ORG_ISSUER | _ORG_REVIEWER | {
     ORG_UPDATE, MEMBERS_INVITE, MEMBERS_MANAGE, API_KEYS_MANAGE, WEBHOOKS_MANAGE, AUDIT_READ_ORG
 }
@@ -72,7 +74,8 @@ ORG_PERMISSIONS: dict[OrgRole, frozenset[str]] = {
 }
 
 # What an API key may be granted: organization work, never membership or key management.
-API_KEY_SCOPES = frozenset({ORG_READ, MEMBERS_READ, CERTIFICATES_READ, CERTIFICATES_ISSUE, CERTIFICATES_REVOKE})
+API_KEY_SCOPES = frozenset({ORG_READ, MEMBERS_READ, CERTIFICATES_READ, CERTIFICATES_ISSUE, CERTIFICATES_REVOKE,
+                            VERIFICATIONS_CREATE, VERIFICATIONS_READ})
 
 # Who may give which org role: owners make owners; admins manage everyone below them.
 ASSIGNABLE_ORG_ROLES: dict[OrgRole, frozenset[OrgRole]] = {

@@ -30,6 +30,7 @@ class ImageLimits:
     max_bytes: int
     max_pixels: int = DEFAULT_MAX_PIXELS
     kinds: frozenset[str] = frozenset({structure.JPEG, structure.PNG})
+    max_metadata_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ def inspect_image(data: bytes, limits: ImageLimits, declared_type: str | None = 
         raise RejectedImage("malformed", str(error)) from None
     if end != len(data):
         raise RejectedImage("trailing_data", f"{len(data) - end} bytes follow the end of the image.")
+    if limits.max_metadata_bytes is not None:
+        spent = structure.metadata_bytes(data, kind)
+        if spent > limits.max_metadata_bytes:
+            raise RejectedImage("metadata_too_large", f"The image carries {spent} bytes of metadata; at most "
+                                f"{limits.max_metadata_bytes} are accepted.")
     return _decoded(data, kind, content_type, limits)
 
 

@@ -30,6 +30,47 @@ def end_of_image(data: bytes, kind: str) -> int:
     return _png_end(data) if kind == PNG else _jpeg_end(data)
 
 
+_PNG_METADATA = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"iCCP"})
+
+
+def metadata_bytes(data: bytes, kind: str) -> int:
+    """Bytes spent on metadata before the image data: JPEG APPn and COM segments, PNG text, EXIF and
+    ICC chunks (a file can carry megabytes of it, which every reader then parses)."""
+    return _png_metadata(data) if kind == PNG else _jpeg_metadata(data)
+
+
+def _png_metadata(data: bytes) -> int:
+    at, total = len(_PNG_SIGNATURE), 0
+    while at + 8 <= len(data):
+        length = int(struct.unpack(">I", data[at:at + 4])[0])
+        chunk_type = data[at + 4:at + 8]
+        if chunk_type in _PNG_METADATA:
+            total += length
+        if chunk_type in (b"IDAT", b"IEND"):
+            break
+        at += 12 + length
+    return total
+
+
+def _jpeg_metadata(data: bytes) -> int:
+    at, total, size = 2, 0, len(data)
+    while at + 4 <= size and data[at] == 0xFF:
+        marker = int(data[at + 1])
+        if marker == 0xFF:
+            at += 1
+            continue
+        if marker in _STANDALONE:
+            at += 2
+            continue
+        if marker == 0xDA or marker == 0xD9:  # image data (or the end) begins: metadata is before it
+            break
+        length = int(struct.unpack(">H", data[at + 2:at + 4])[0])
+        if 0xE0 <= marker <= 0xEF or marker == 0xFE:  # APPn, COM
+            total += length
+        at += 2 + length
+    return total
+
+
 def _png_end(data: bytes) -> int:
     at = len(_PNG_SIGNATURE)
     while at + 8 <= len(data):
