@@ -25,6 +25,8 @@ SAMPLE_DATA = {
     "system.broadcast": {"title": "Hello", "body": "First.\n\nSecond."},
     "certificates.issued": {"recipient_name": "Ada", "title": "Engines 101", "issuer_name": "Acme",
                             "verify_url": "https://api.example/v1/verify/c"},
+    "verification.completed": {"verdict": "authentic", "trust_score": 91, "confidence": 0.5,
+                               "verification_id": "v"},
     "notifications.digest": {"items": [{"subject": "One", "text": "First"}, {"subject": "Two", "text": "Second"}]},
 }
 
