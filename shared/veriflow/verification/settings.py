@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -11,12 +12,11 @@ from veriflow.core.settings import SettingsError, load_settings
 
 
 class VerificationSettings(BaseSettings):
-    """`UPLOADS_BUCKET` and `VERIFICATION_STATE_MACHINE_ARN` come from the template; the caps are settings."""
+    """The caps and expiries. The resources (`UPLOADS_BUCKET`, `VERIFICATION_STATE_MACHINE_ARN`) are
+    read per call instead: functions differ in which they are given, and locally they share a process."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
-    uploads_bucket: str | None = None
-    verification_state_machine_arn: str | None = None
     upload_max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
     upload_max_pixels: int = Field(default=40_000_000, ge=10_000)
     upload_max_pdf_pages: int = Field(default=50, ge=1, le=2000)
@@ -28,14 +28,17 @@ class VerificationSettings(BaseSettings):
     verification_min_confidence: float = Field(default=0.4, gt=0.0, le=1.0)
 
     def bucket(self) -> str:
-        if not self.uploads_bucket:
-            raise SettingsError("UPLOADS_BUCKET", "required for uploads; the template sets it")
-        return self.uploads_bucket
+        return _resource("UPLOADS_BUCKET", "required for uploads; the template sets it")
 
     def state_machine(self) -> str:
-        if not self.verification_state_machine_arn:
-            raise SettingsError("VERIFICATION_STATE_MACHINE_ARN", "required to verify uploads; the template sets it")
-        return self.verification_state_machine_arn
+        return _resource("VERIFICATION_STATE_MACHINE_ARN", "required to verify uploads; the template sets it")
+
+
+def _resource(variable: str, why: str) -> str:
+    value = os.environ.get(variable)
+    if not value:
+        raise SettingsError(variable, why)
+    return value
 
 
 @lru_cache(maxsize=1)

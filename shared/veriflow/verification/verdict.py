@@ -5,6 +5,7 @@ metrics for the verdict, the score and each layer."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -117,6 +118,8 @@ def _notify(session: Session, upload: Upload, result: Score) -> None:
 
 
 def _measure(layers: list[LayerResult], result: Score) -> None:
+    if metrics.namespace is None:  # created before this function's environment (functions sharing a process)
+        metrics.namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Veriflow")
     metrics.add_dimension(name="Pipeline", value=NAMESPACE_DIMENSION)
     metrics.add_metric(name=f"Verdict_{result.verdict}", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="Confidence", unit=MetricUnit.Percent, value=round(100 * result.confidence, 1))
