@@ -19,6 +19,7 @@ class Organization(IdMixin, CreatedMixin, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     description: Mapped[str] = mapped_column(String(2000), default="")
     website: Mapped[str | None] = mapped_column(String(2048))
+    country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2, where it issues from
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Issuer identity (veriflow.identity.issuer): a claimed internet domain, proven while the TXT

@@ -46,7 +46,8 @@ Resolver = Annotated[TxtResolver, Depends(current_resolver)]
 def create_org(body: OrgCreate, session: SessionDep, user: CurrentUser, _: Creator) -> OrgPublic:
     """Creates an organization; the caller becomes its owner."""
     website = str(body.website) if body.website else None
-    org = service.create(session, user, name=body.name, description=body.description, website=website)
+    org = service.create(session, user, name=body.name, description=body.description, website=website,
+                         country=body.country)
     return OrgPublic.of(org, "owner")
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # pattern: at least one character that is not white space (what is left once stripped).
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"\S")]
 Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
 
 
 class _In(BaseModel):
@@ -31,6 +32,7 @@ class OrgCreate(_In):
     name: Name
     description: Description = ""
     website: HttpUrl | None = None
+    country: Country | None = Field(default=None, description="ISO 3166-1 alpha-2 code of where it issues from")
 
 
 class OrgUpdate(_In):
@@ -38,6 +40,7 @@ class OrgUpdate(_In):
     name: Name | SkipJsonSchema[None] = omittable()
     description: Description | SkipJsonSchema[None] = omittable()
     website: HttpUrl | None = None  # null clears it
+    country: Country | None = None  # null clears it
 
     @field_validator("name", "description")
     @classmethod
@@ -53,6 +56,7 @@ class OrgPublic(BaseModel):
     slug: str
     description: str
     website: str | None
+    country: str | None = Field(description="ISO 3166-1 alpha-2 code of where it issues from")
     created_at: datetime
     role: str | None = Field(description="the caller's role in it (none for an API key)")
     domain: OrgDomainPublic | None = Field(description="the domain it claims as its issuer identity, if any")
@@ -62,7 +66,7 @@ class OrgPublic(BaseModel):
     @classmethod
     def of(cls, org: Organization, role: str | None) -> OrgPublic:
         return cls(id=org.id, name=org.name, slug=org.slug, description=org.description, website=org.website,
-                   created_at=org.created_at, role=role, domain=OrgDomainPublic.of(org),
+                   country=org.country, created_at=org.created_at, role=role, domain=OrgDomainPublic.of(org),
                    verified=org.verified_at is not None, verified_at=org.verified_at)
 
 

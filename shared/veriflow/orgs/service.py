@@ -30,12 +30,13 @@ from veriflow.identity.user_models import User
 SLUG_MAX = 56  # leaves room for a "-<n>" suffix within the column's 64
 
 
-def create(session: Session, principal: Principal, *, name: str, description: str, website: str | None) -> Organization:
+def create(session: Session, principal: Principal, *, name: str, description: str, website: str | None,
+           country: str | None = None) -> Organization:
     """A new organization with the caller as its owner, under a slug made unique from its name."""
     assert principal.user_id is not None
     base = slugify(name)
     org = Organization(name=name, slug=_free_slug(session, base), description=description, website=website,
-                       created_by=principal.user_id)
+                       country=country, created_by=principal.user_id)
     try:
         with session.begin_nested():
             session.add(org)

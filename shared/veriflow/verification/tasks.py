@@ -7,16 +7,19 @@ that layer's `error`."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from sqlalchemy import select
+from sqlalchemy import Uuid, column, select, table
+from sqlalchemy.orm import Session
 
 from veriflow.core import aws
 from veriflow.core.db import session_scope
 from veriflow.forensics.assessment import Assessment
+from veriflow.identity.org_models import Organization
 from veriflow.verification import storage
 from veriflow.verification.models import Upload
 from veriflow.verification.schemas import LayerName, LayerResult, PipelineInput
@@ -103,12 +106,26 @@ def geo(task: PipelineInput) -> Assessment:
             .order_by(Upload.created_at.desc()).limit(HISTORY_UPLOADS)
         ).all()
         uploaded_at, ip = upload.created_at, upload.client_ip
+        issuer_country = _issuer_country(session, upload.claimed_certificate_id)
     data = _read(task)
     history = [analysis.PastUpload(at=at, country=analysis.country_of_ip(past_ip) if past_ip else None,
                                    lat=lat, lon=lon) for at, past_ip, lat, lon in earlier]
     return analysis.analyse(analysis.GeoInput(
         uploaded_at=uploaded_at, ip=ip, gps=analysis.gps_of(data, task.kind), taken_at=None,
-        issuer_country=None, history=history))
+        issuer_country=issuer_country, history=history))
+
+
+# The certificate an upload claims to be, read as a plain table: the issuer's country is all it needs.
+_CERTIFICATES = table("certificates", column("id", Uuid()), column("org_id", Uuid()))
+
+
+def _issuer_country(session: Session, certificate_id: uuid.UUID | None) -> str | None:
+    if certificate_id is None:
+        return None
+    country: str | None = session.scalar(
+        select(Organization.country).join(_CERTIFICATES, _CERTIFICATES.c.org_id == Organization.id)
+        .where(_CERTIFICATES.c.id == certificate_id))
+    return country
 
 
 def _not_yet(reason: str) -> Callable[[PipelineInput], Assessment]:

@@ -1,4 +1,4 @@
-"""Uploads (the file someone asked to verify, what the intake found it to be, where it came from) and
+"""Organizations say where they issue from (country); uploads (the file someone asked to verify, what the intake found it to be, where it came from) and
 their verification reports (one per upload: trust score, confidence, verdict, each layer"s result).
 
 Revision ID: 0009_uploads
@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("country", sa.String(length=2), nullable=True))
     op.create_table(
         "uploads",
         sa.Column("owner_user_id", sa.Uuid(), nullable=True),
@@ -96,3 +98,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_uploads_org_created")
 
     op.drop_table("uploads")
+    with op.batch_alter_table("organizations", schema=None) as batch_op:
+        batch_op.drop_column("country")
