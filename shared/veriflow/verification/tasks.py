@@ -85,8 +85,7 @@ def _estimated_quality(data: bytes, kind: str) -> int | None:
         return None
     from veriflow.forensics import metadata as analysis
 
-    estimate: Callable[[bytes], int | None] | None = getattr(analysis, "estimated_quality", None)
-    return estimate(data) if estimate is not None else None
+    return analysis.estimated_quality(data)
 
 
 def geo(task: PipelineInput) -> Assessment:

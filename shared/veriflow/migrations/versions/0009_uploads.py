@@ -1,5 +1,6 @@
-"""Organizations say where they issue from (country); uploads (the file someone asked to verify, what the intake found it to be, where it came from) and
-their verification reports (one per upload: trust score, confidence, verdict, each layer"s result).
+"""Organizations say where they issue from (country); uploads (the file someone asked to verify, what
+the intake found it to be, where it came from) and their verification reports (one per upload: trust
+score, confidence, verdict, each layer's result).
 
 Revision ID: 0009_uploads
 Revises: 0008_certificates
