@@ -20,6 +20,7 @@ BLOCK = 16
 RESAVE_QUALITY = 90
 LOW_QUALITY = 80  # at or below, the file's own quality is tried too
 Z_OUTLIER = 3.0
+Z_GROW = 2.0
 MIN_REGION_SHARE = 0.003  # of the picture's blocks: smaller clusters are edges and noise
 FULL_REGION_SHARE = 0.02  # a region this large (with a strong z) takes the score to its floor
 SCORE_FLOOR = 0.3
@@ -81,7 +82,7 @@ def _pass(rgb: Any, quality: int, texture: Any) -> dict[str, Any]:
     # Both ways: a region pasted from a more compressed source re-compresses with less error than
     # its texture predicts (its JPEG ghost), one from an uncompressed source with more.
     outliers = np.abs(z) > Z_OUTLIER
-    box, size, mean_z = _largest_region(outliers, np.abs(z))
+    box, size, mean_z = _largest_region(outliers, z)
     return {"quality": quality, "z": z, "median": float(np.median(error)), "mad": mad, "max_z": float(np.abs(z).max()),
             "outliers": int(outliers.sum()), "share": size / z.size, "mean_z": mean_z,
             "box": tuple(v * BLOCK for v in box)}
@@ -143,10 +144,13 @@ def _expected(texture: Any, error: Any) -> Any:
 
 
 def _largest_region(outliers: Any, z: Any) -> tuple[tuple[int, int, int, int], int, float]:
-    """Bounding box (in blocks: x0, y0, x1, y1), size and mean z of the largest 8-connected region."""
+    """Bounding box (in blocks: x0, y0, x1, y1), size and mean |z| of the largest 8-connected region
+    grown from outlying blocks through blocks that lean the same way beyond Z_GROW (hysteresis: an
+    edited region is rarely outlying in every block, and noise rarely forms a large one)."""
     import numpy as np
 
     rows, cols = outliers.shape
+    high, low = z > Z_GROW, z < -Z_GROW
     seen = np.zeros(outliers.shape, dtype=bool)
     best: tuple[tuple[int, int, int, int], int, float] = ((0, 0, 0, 0), 0, 0.0)
     for start in zip(*np.nonzero(outliers), strict=True):
@@ -154,18 +158,19 @@ def _largest_region(outliers: Any, z: Any) -> tuple[tuple[int, int, int, int], i
             continue
         queue, members = deque([start]), []
         seen[start] = True
+        grows = high if z[start] > 0 else low
         while queue:
             r, c = queue.popleft()
             members.append((r, c))
             for dr in (-1, 0, 1):
                 for dc in (-1, 0, 1):
                     nr, nc = r + dr, c + dc
-                    if 0 <= nr < rows and 0 <= nc < cols and outliers[nr, nc] and not seen[nr, nc]:
+                    if 0 <= nr < rows and 0 <= nc < cols and grows[nr, nc] and not seen[nr, nc]:
                         seen[nr, nc] = True
                         queue.append((nr, nc))
         if len(members) > best[1]:
             ys, xs = zip(*members, strict=True)
-            mean_z = float(np.mean([z[m] for m in members]))
+            mean_z = float(np.mean([abs(z[m]) for m in members]))
             best = ((int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1), len(members), mean_z)
     return best
 
