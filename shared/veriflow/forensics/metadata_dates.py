@@ -64,7 +64,7 @@ def _compare(times: dict[str, datetime], report: Report, now: datetime) -> None:
         report.add("modified_before_capture", f"The file says it was last changed at {modified} but taken at "
                    f"{original}, later: the times were rewritten.", "warning", 0.20)
     elif original and modified and modified > original + _SLACK:
-        report.add("modified_after_capture", f"The file was changed at {modified}, {_gap(modified - original)} "
+        report.add("modified_after_capture", f"The file was changed at {modified}, {gap(modified - original)} "
                    f"after it was taken at {original}.", "notice", 0.10)
     digitized = times.get("digitized")
     if original and digitized and abs(digitized - original) > _SLACK:
@@ -76,7 +76,8 @@ def _compare(times: dict[str, datetime], report: Report, now: datetime) -> None:
                    fields=list(future))
 
 
-def _gap(delta: timedelta) -> str:
+def gap(delta: timedelta) -> str:
+    """A duration as people say it: "3 days", "5 hours", "12 minutes"."""
     if delta >= timedelta(days=2):
         return f"{delta.days} days"
     if delta >= timedelta(hours=2):

@@ -10,6 +10,7 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
+from veriflow.forensics.metadata_dates import gap
 from veriflow.forensics.metadata_pdf_revisions import MAX_REVISIONS, Revisions, read_revisions
 from veriflow.forensics.metadata_report import Report
 
@@ -92,7 +93,7 @@ def _dates(fields: dict[str, str], report: Report) -> None:
                    "warning", 0.20)
     elif created and modified and modified - created > _LATER:
         report.add("pdf_modified_later", f"The PDF was modified at {modified:%Y-%m-%d %H:%M} UTC, "
-                   f"{modified - created} after it was created at {created:%Y-%m-%d %H:%M} UTC.", "notice", 0.10)
+                   f"{gap(modified - created)} after it was created at {created:%Y-%m-%d %H:%M} UTC.", "notice", 0.10)
     future = [m for m in (created, modified) if m and m > datetime.now(UTC) + timedelta(days=1)]
     if future:
         report.add("pdf_future_date", f"The PDF's date {future[0]:%Y-%m-%d %H:%M} UTC is in the future.",
@@ -101,7 +102,7 @@ def _dates(fields: dict[str, str], report: Report) -> None:
 
 def revisions(data: bytes, report: Report) -> None:
     found = read_revisions(data)
-    report.facts.update(pdf_revisions=len(found.sections), linearized=found.linearized)
+    report.facts.update(pdf_revisions=len(found.sections), pdf_xref_chain=found.chain, linearized=found.linearized)
     if found.problems or found.capped:
         problems = found.problems + ([f"more than {MAX_REVISIONS} revisions (the rest unread)"] if found.capped else [])
         report.add("pdf_structure", f"The PDF's cross-reference structure is odd: {'; '.join(problems[:3])}.",
