@@ -64,6 +64,6 @@ def _guarded(name: str, step: Step, report: Report) -> None:
     """One signal failing on hostile metadata costs that signal only: it becomes a finding."""
     try:
         step()
-    except Exception as error:  # noqa: BLE001 - any failure of one reader must not lose the others
+    except Exception as error:  # any failure of one reader must not lose the others
         report.add("metadata_unreadable", f"The {name} could not be checked: {type(error).__name__}: "
                    f"{str(error)[:120]}.", "notice", 0.05, step=name)

@@ -25,7 +25,8 @@ def parse(value: str) -> datetime | None:
     if found is None:
         return None
     try:
-        return datetime(*(int(part or 0) for part in found.groups()))  # type: ignore[misc]
+        year, month, day, hour, minute, second = (int(part or 0) for part in found.groups())
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 

@@ -11,6 +11,7 @@ metadata_malformed 0.05 | jpeg_quality, custom_quantization, software, gps: fact
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from fractions import Fraction
 
 from veriflow.forensics import jpeg_tables
@@ -25,7 +26,7 @@ from veriflow.forensics.metadata_exif import (
     PROCESSING_SOFTWARE,
     SOFTWARE,
 )
-from veriflow.forensics.metadata_report import Report
+from veriflow.forensics.metadata_report import Report, listed
 
 _EDITORS = (
     (r"photoshop", "Adobe Photoshop"), (r"lightroom", "Adobe Lightroom"), (r"\bgimp\b", "GIMP"),
@@ -93,12 +94,13 @@ def edit_history(meta: ImageMetadata, report: Report) -> None:
         return
     edits = [event for event in meta.xmp.history if event.action.lower() in _EDIT_ACTIONS]
     if edits or meta.xmp.derived_from:
-        listed = ", ".join(f"{e.action} by {e.agent or 'an unnamed tool'}" + (f" at {e.when}" if e.when else "")
+        shown = ", ".join(f"{e.action} by {e.agent or 'an unnamed tool'}" + (f" at {e.when}" if e.when else "")
                            for e in edits[:5])
         more = f" (and {len(edits) - 5} more)" if len(edits) > 5 else ""
-        what = f"records {len(edits)} edit(s): {listed}{more}" if edits else "names a document it was derived from"
+        what = f"records {len(edits)} edit(s): {shown}{more}" if edits else "names a document it was derived from"
         report.add("edit_history", f"The XMP edit history {what}.", "warning", 0.20,
-                   actions=[e.action for e in edits[:20]], agents=sorted({e.agent for e in edits if e.agent})[:10])
+                   actions=listed(e.action for e in edits[:20]),
+                   agents=listed(sorted({e.agent for e in edits if e.agent})[:10]))
 
 
 def camera(meta: ImageMetadata, report: Report) -> None:
@@ -106,16 +108,17 @@ def camera(meta: ImageMetadata, report: Report) -> None:
     make, model = (exif.text(MAKE), exif.text(MODEL)) if exif else (None, None)
     if exif is not None and exif.problems:
         report.add("metadata_malformed", f"The EXIF block is malformed: {'; '.join(exif.problems[:3])}.",
-                   "notice", 0.05, problems=exif.problems[:10])
+                   "notice", 0.05, problems=listed(exif.problems[:10]))
     if meta.problems:
         report.add("metadata_malformed", f"The file's structure is damaged: {'; '.join(meta.problems[:3])}.",
-                   "notice", 0.05, problems=meta.problems[:10])
+                   "notice", 0.05, problems=listed(meta.problems[:10]))
     if not (make or model):
         report.add("no_camera_metadata", "No camera make or model is recorded (score lowered by 0.05): screenshots, "
                    "exports and messaging apps leave none, so this alone is no sign of an edit.", "notice", 0.05)
         return
     report.facts.update(camera_make=make, camera_model=model)
-    name = model if make and model and model.lower().startswith(make.lower()) else " ".join(v for v in (make, model) if v)
+    name = model if make and model and model.lower().startswith(make.lower()) else \
+        " ".join(v for v in (make, model) if v)
     if exif is None or EXIF_POINTER not in exif.ifd0:
         report.add("camera_without_exif_ifd", f"The file names a camera ({name}) but has no EXIF sub-directory, "
                    "where cameras record exposure and capture time.", "warning", 0.15, camera=name)
@@ -123,12 +126,11 @@ def camera(meta: ImageMetadata, report: Report) -> None:
     if MAKER_NOTE not in exif.exif:
         report.add("no_maker_note", f"The camera ({name}) left no MakerNote; cameras usually write one and some "
                    "editors drop it.", "notice", 0.03)
-    declared = exif.exif.get(PIXEL_X), exif.exif.get(PIXEL_Y)
-    actual = meta.width, meta.height
-    if all(isinstance(v, int) and v > 0 for v in declared) and None not in actual and \
-            sorted(declared) != sorted(actual):  # type: ignore[type-var]
-        report.add("exif_dimensions_mismatch", f"The EXIF says {declared[0]}x{declared[1]} pixels but the picture "
-                   f"is {actual[0]}x{actual[1]}: it was resized or cropped after the camera.", "notice", 0.10)
+    wide, high = exif.exif.get(PIXEL_X), exif.exif.get(PIXEL_Y)
+    if isinstance(wide, int) and isinstance(high, int) and wide > 0 and high > 0 and meta.width and meta.height \
+            and sorted((wide, high)) != sorted((meta.width, meta.height)):
+        report.add("exif_dimensions_mismatch", f"The EXIF says {wide}x{high} pixels but the picture is "
+                   f"{meta.width}x{meta.height}: it was resized or cropped after the camera.", "notice", 0.10)
     elif meta.width and meta.height and not _camera_ratio(meta.width, meta.height):
         report.add("odd_dimensions", f"The picture is {meta.width}x{meta.height}, not a frame shape cameras write "
                    "(4:3, 3:2, 16:9, ...): it may have been cropped.", "notice", 0.05)
@@ -170,7 +172,7 @@ def gps(meta: ImageMetadata, report: Report) -> None:
     report.add("gps", f"The EXIF records where it was taken: latitude {lat}, longitude {lon}.", lat=lat, lon=lon)
 
 
-def _degrees(gps: dict[int, object], ref_tag: int, value_tag: int) -> float | None:
+def _degrees(gps: Mapping[int, object], ref_tag: int, value_tag: int) -> float | None:
     value, ref = gps.get(value_tag), gps.get(ref_tag)
     if not isinstance(value, tuple) or len(value) != 3:
         return None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from veriflow.forensics.metadata_dates import gap
 from veriflow.forensics.metadata_pdf_revisions import MAX_REVISIONS, Revisions, read_revisions
-from veriflow.forensics.metadata_report import Report
+from veriflow.forensics.metadata_report import Report, listed
 
 _EDITORS = (
     (r"ilovepdf", "iLovePDF"), (r"smallpdf", "Smallpdf"), (r"sejda", "Sejda"), (r"pdf-xchange", "PDF-XChange"),
@@ -52,11 +52,11 @@ def info(data: bytes, report: Report) -> None:
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        meta = reader.metadata or {}
-        fields = {key: str(meta.get(f"/{key}", "") or "")[:200] for key in
+        meta = reader.metadata
+        fields = {key: str((meta.get(f"/{key}") if meta is not None else None) or "")[:200] for key in
                   ("Producer", "Creator", "CreationDate", "ModDate")}
         report.facts["pdf_pages"] = len(reader.pages)
-    except Exception as error:  # noqa: BLE001 - pypdf raises many kinds on a hostile file; each is a finding
+    except Exception as error:  # pypdf raises many kinds on a hostile file; each is a finding
         report.add("pdf_unreadable", f"The PDF's document information could not be read ({type(error).__name__}).",
                    "notice", 0.05)
         return
@@ -106,7 +106,7 @@ def revisions(data: bytes, report: Report) -> None:
     if found.problems or found.capped:
         problems = found.problems + ([f"more than {MAX_REVISIONS} revisions (the rest unread)"] if found.capped else [])
         report.add("pdf_structure", f"The PDF's cross-reference structure is odd: {'; '.join(problems[:3])}.",
-                   "notice", 0.05, problems=problems[:10])
+                   "notice", 0.05, problems=listed(problems[:10]))
     _appended(found, report)
 
 
@@ -129,11 +129,11 @@ def _appended(found: Revisions, report: Report) -> None:
         report.add("incremental_update", f"{where.capitalize()} holds edits appended after the original: "
                    f"{len(added)} new object(s) {_names(added)}and {len(changed)} replaced {_names(changed)}".rstrip()
                    + ".", "warning" if edits == 1 else "notice", penalty, revision=revision.number,
-                   added=added[:50], replaced=changed[:50])
+                   added=listed(added[:50]), replaced=listed(changed[:50]))
         if new_fonts:
             report.add("pdf_font_added", f"The font(s) {', '.join(new_fonts[:10])} first appear in revision "
                        f"{revision.number}, after the original: text was added or changed.", "warning", 0.25,
-                       revision=revision.number, fonts=new_fonts[:20])
+                       revision=revision.number, fonts=listed(new_fonts[:20]))
 
 
 def _names(numbers: list[int]) -> str:

@@ -95,13 +95,11 @@ def _inflate(body: bytes, at: int) -> bytes:
 
 def _prev_chain(data: bytes, problems: list[str]) -> int:
     """How many xref sections the /Prev chain reaches from the last startxref (loops stop it)."""
-    last = None
-    for last in _END.finditer(data[-_TRAILER_WINDOW:]):
-        pass
-    if last is None:
+    ends = list(_END.finditer(data[-_TRAILER_WINDOW:]))
+    if not ends:
         problems.append("the PDF has no startxref at its end")
         return 0
-    offset, seen = int(last.group(1)), []
+    offset, seen = int(ends[-1].group(1)), list[int]()
     while len(seen) < MAX_REVISIONS:
         if offset in seen:
             problems.append(f"the /Prev chain loops back to the xref at byte {offset}")

@@ -3,6 +3,7 @@ so each signal is a small function that adds to it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pydantic import JsonValue
@@ -21,3 +22,8 @@ class Report:
 
     def has(self, code: str) -> bool:
         return any(finding.code == code for finding in self.findings)
+
+
+def listed(values: Iterable[JsonValue]) -> list[JsonValue]:
+    """`values` as a JSON list (a list[str] is not a list[JsonValue] to the type checker)."""
+    return list(values)

@@ -42,7 +42,7 @@ def read_xmp(packet: bytes) -> Xmp:
     result.create_date = _property(text, "xmp:CreateDate")
     result.modify_date = _property(text, "xmp:ModifyDate")
     result.derived_from = re.search(r"<xmpMM:DerivedFrom\b|\bxmpMM:DerivedFrom\s*=", text) is not None
-    history = re.search(r"<xmpMM:History\b(.*?)</xmpMM:History>", text, re.DOTALL)
+    history = re.search(r"<xmpMM:History\b(.*?)(?:</xmpMM:History>|\Z)", text, re.DOTALL)  # a cut packet too
     if history:
         for item in history.group(1).split("<rdf:li")[1:_MAX_EVENTS + 1]:
             action = _property(item, "stEvt:action")

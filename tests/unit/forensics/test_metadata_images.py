@@ -59,7 +59,8 @@ def test_a_photo_saved_by_an_editor_names_the_editor_and_scores_lower() -> None:
     assert finding(after, "editing_software") == \
         "The file was last saved by Adobe Photoshop 25.0 (Windows) (EXIF Software)."
     assert after.facts["software"] == "Adobe Photoshop 25.0 (Windows)"
-    assert after.score is not None and before.score is not None
+    assert after.score is not None
+    assert before.score is not None
     assert after.score < before.score - 0.2
 
 
