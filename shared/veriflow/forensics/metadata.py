@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from veriflow.forensics import metadata_dates, metadata_image, metadata_pdf, metadata_pixels
+from veriflow.forensics import metadata_dates, metadata_image, metadata_pdf, metadata_pixels, metadata_xmp
 from veriflow.forensics.assessment import Assessment, Kind, combined_score
 from veriflow.forensics.metadata_containers import ImageMetadata, read_jpeg, read_png
 from veriflow.forensics.metadata_report import Report
@@ -24,7 +24,8 @@ def analyse(data: bytes, kind: Kind, *, now: datetime | None = None) -> Assessme
     moment = (now or datetime.now(UTC)).replace(tzinfo=None)
     if kind == "pdf":
         steps: list[tuple[str, Step]] = [("document information", lambda: metadata_pdf.info(data, report)),
-                                         ("revisions", lambda: metadata_pdf.revisions(data, report))]
+                                         ("revisions", lambda: metadata_pdf.revisions(data, report)),
+                                         ("XMP", lambda: metadata_pdf.xmp(data, report))]
     else:
         meta = _read(data, kind, report)
         steps = _image_steps(meta, data, report, moment) if meta is not None else []
@@ -47,7 +48,7 @@ def _read(data: bytes, kind: Kind, report: Report) -> ImageMetadata | None:
 def _image_steps(meta: ImageMetadata, data: bytes, report: Report, now: datetime) -> list[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = [
         ("software", lambda: metadata_image.software(meta, report)),
-        ("edit history", lambda: metadata_image.edit_history(meta, report)),
+        ("edit history", lambda: metadata_xmp.edit_history(meta.xmp, report)),
         ("camera", lambda: metadata_image.camera(meta, report)),
         ("timestamps", lambda: metadata_dates.timestamps(meta, report, now)),
         ("GPS", lambda: metadata_image.gps(meta, report)),

@@ -3,9 +3,9 @@ text), the XMP edit history, a camera named by a file without a camera's structu
 quantization tables, and GPS. Penalties, combined as the product of (1 - penalty):
 
 editing_software 0.30 (warning) | resaved_by_software 0.10 | photoshop_resources 0.10 (when no
-editor is named) | adobe_marker 0.05 | edit_history 0.20 (warning) | camera_without_exif_ifd 0.15
+editor is named) | adobe_marker 0.05 | camera_without_exif_ifd 0.15
 (warning) | exif_dimensions_mismatch 0.10 | odd_dimensions 0.05 | no_maker_note 0.03 |
-no_camera_metadata 0.05 | editor_quantization 0.05 | low_quality_camera 0.05 | xmp_refused 0.05 |
+no_camera_metadata 0.05 | editor_quantization 0.05 | low_quality_camera 0.05 |
 metadata_malformed 0.05 | jpeg_quality, custom_quantization, software, gps: facts (0)."""
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ _RESAVERS = (
     (r"\bpil(low)?\b", "Pillow"), (r"gd-jpeg", "GD"), (r"whatsapp", "WhatsApp"), (r"telegram", "Telegram"),
     (r"instagram", "Instagram"), (r"picasa", "Picasa"), (r"photo viewer", "Windows Photo Viewer"),
 )
-_EDIT_ACTIONS = frozenset({"saved", "converted", "derived", "edited", "cropped", "resized", "filtered"})
 _CAMERA_RATIOS = (Fraction(4, 3), Fraction(3, 2), Fraction(16, 9), Fraction(1, 1), Fraction(5, 4),
                   Fraction(7, 5), Fraction(2, 1), Fraction(19, 9), Fraction(20, 9), Fraction(65, 24))
 
@@ -84,23 +83,6 @@ def software(meta: ImageMetadata, report: Report) -> None:
     if meta.adobe_app14 and not editors:
         report.add("adobe_marker", "The JPEG carries an Adobe APP14 segment, written by Adobe's encoder (and by "
                    "some libraries for CMYK files).", "notice", 0.05)
-
-
-def edit_history(meta: ImageMetadata, report: Report) -> None:
-    if meta.xmp is None:
-        return
-    if meta.xmp.refused:
-        report.add("xmp_refused", f"The XMP packet was not read: {meta.xmp.refused}.", "notice", 0.05)
-        return
-    edits = [event for event in meta.xmp.history if event.action.lower() in _EDIT_ACTIONS]
-    if edits or meta.xmp.derived_from:
-        shown = ", ".join(f"{e.action} by {e.agent or 'an unnamed tool'}" + (f" at {e.when}" if e.when else "")
-                           for e in edits[:5])
-        more = f" (and {len(edits) - 5} more)" if len(edits) > 5 else ""
-        what = f"records {len(edits)} edit(s): {shown}{more}" if edits else "names a document it was derived from"
-        report.add("edit_history", f"The XMP edit history {what}.", "warning", 0.20,
-                   actions=listed(e.action for e in edits[:20]),
-                   agents=listed(sorted({e.agent for e in edits if e.agent})[:10]))
 
 
 def camera(meta: ImageMetadata, report: Report) -> None:

@@ -2,7 +2,8 @@
 pdf_editor 0.25 (warning) | pdf_library 0.10 | pdf_modified_later 0.10 | pdf_modified_before_created
 0.20 (warning) | pdf_future_date 0.20 (warning) | incremental_update 0.15 for the first appended
 revision, 0.05 for each further one (none for a digital signature's) | pdf_font_added 0.25 (warning)
-per revision | pdf_structure 0.05 | pdf_unreadable 0.05 | pdf_signature_revision: fact (0)."""
+per revision | edit_history 0.20 (warning, from an uncompressed XMP packet) | pdf_structure 0.05 |
+pdf_unreadable 0.05 | pdf_signature_revision: fact (0)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from veriflow.forensics.metadata_dates import gap
 from veriflow.forensics.metadata_pdf_revisions import MAX_REVISIONS, Revisions, read_revisions
 from veriflow.forensics.metadata_report import Report, listed
+from veriflow.forensics.metadata_xmp import MAX_PACKET, edit_history, read_xmp
 
 _EDITORS = (
     (r"ilovepdf", "iLovePDF"), (r"smallpdf", "Smallpdf"), (r"sejda", "Sejda"), (r"pdf-xchange", "PDF-XChange"),
@@ -141,3 +143,13 @@ def _names(numbers: list[int]) -> str:
         return ""
     shown = ", ".join(str(n) for n in numbers[:8])
     return f"({shown}{', ...' if len(numbers) > 8 else ''}) "
+
+
+def xmp(data: bytes, report: Report) -> None:
+    """The document's XMP when stored uncompressed (Acrobat keeps its edit history there)."""
+    start = data.find(b"<x:xmpmeta")
+    if start < 0:
+        return
+    end = data.find(b"</x:xmpmeta>", start, start + MAX_PACKET)
+    packet = read_xmp(data[start:end if end > 0 else start + MAX_PACKET])
+    edit_history(packet, report)

@@ -107,7 +107,8 @@ def block_ratios(grey: np.ndarray) -> tuple[float, float]:
 
 def png_pixels(meta: ImageMetadata, data: bytes, report: Report) -> None:
     picture = _open(data)
-    grey = _grey(picture)[:_MAX_BLOCK_SIDE, :_MAX_BLOCK_SIDE]  # from the origin: the 8x8 grid stays in place
+    # a corner from the origin keeps the 8x8 grid in place and bounds the arrays of a 40 MP file
+    grey = _grey(picture.crop((0, 0, min(picture.width, _MAX_BLOCK_SIDE), min(picture.height, _MAX_BLOCK_SIDE))))
     if min(grey.shape) >= 64:
         across, down = block_ratios(grey)
         report.facts["block_ratios"] = [across, down]

@@ -20,9 +20,6 @@ class Report:
             **data: JsonValue) -> None:
         self.findings.append(Finding(code=code, message=message, severity=severity, penalty=penalty, data=data))
 
-    def has(self, code: str) -> bool:
-        return any(finding.code == code for finding in self.findings)
-
 
 def listed(values: Iterable[JsonValue]) -> list[JsonValue]:
     """`values` as a JSON list (a list[str] is not a list[JsonValue] to the type checker)."""

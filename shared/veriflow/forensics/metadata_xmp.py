@@ -7,10 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from veriflow.forensics.metadata_report import Report, listed
+
 MAX_PACKET = 256 * 1024  # a real packet is a few KB; padding aside, more is not metadata
 _MAX_EVENTS = 100
 _MAX_VALUE = 200
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_EDIT_ACTIONS = frozenset({"saved", "converted", "derived", "edited", "cropped", "resized", "filtered"})
 _ESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
 
 
@@ -68,3 +71,21 @@ def _property(text: str, name: str) -> str | None:
     for entity, character in _ESCAPES.items():
         value = value.replace(entity, character)
     return value or None
+
+
+def edit_history(xmp: Xmp | None, report: Report) -> None:
+    """edit_history 0.20 (warning) for saved/converted/derived events or a DerivedFrom; xmp_refused 0.05."""
+    if xmp is None:
+        return
+    if xmp.refused:
+        report.add("xmp_refused", f"The XMP packet was not read: {xmp.refused}.", "notice", 0.05)
+        return
+    edits = [event for event in xmp.history if event.action.lower() in _EDIT_ACTIONS]
+    if edits or xmp.derived_from:
+        shown = ", ".join(f"{e.action} by {e.agent or 'an unnamed tool'}" + (f" at {e.when}" if e.when else "")
+                           for e in edits[:5])
+        more = f" (and {len(edits) - 5} more)" if len(edits) > 5 else ""
+        what = f"records {len(edits)} edit(s): {shown}{more}" if edits else "names a document it was derived from"
+        report.add("edit_history", f"The XMP edit history {what}.", "warning", 0.20,
+                   actions=listed(e.action for e in edits[:20]),
+                   agents=listed(sorted({e.agent for e in edits if e.agent})[:10]))

@@ -4,6 +4,7 @@ file's structure, and GPS, each seen when it is there and not when it is not."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 
 import pytest
 
@@ -22,6 +23,12 @@ from veriflow.forensics.assessment import Assessment
 from veriflow.forensics.metadata import analyse
 
 SIZE = (640, 480)
+
+
+@cache
+def photo_once() -> bytes:
+    """The untouched camera photo many tests start from, made once (making it is most of their time)."""
+    return camera_photo(SIZE)
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
@@ -35,7 +42,7 @@ def finding(assessment: Assessment, code: str) -> str:
 
 def test_an_untouched_camera_photo_scores_high_with_its_facts() -> None:
     # GIVEN a camera-like JPEG saved once with its camera's EXIF
-    photo = camera_photo(SIZE)
+    photo = photo_once()
     # WHEN it is analysed
     result = analyse(photo, "jpeg", now=NOW)
     # THEN nothing serious is found and the camera, dates, size and quality are facts
@@ -50,7 +57,7 @@ def test_an_untouched_camera_photo_scores_high_with_its_facts() -> None:
 
 def test_a_photo_saved_by_an_editor_names_the_editor_and_scores_lower() -> None:
     # GIVEN a camera photo and the same photo with a region pasted in, saved by Photoshop
-    photo = camera_photo(SIZE)
+    photo = photo_once()
     edited = pasted(photo)
     # WHEN both are analysed
     before, after = analyse(photo, "jpeg", now=NOW), analyse(edited, "jpeg", now=NOW)
@@ -83,7 +90,7 @@ def test_the_xmp_edit_history_is_listed_with_its_tools() -> None:
     # GIVEN a photo whose XMP records Photoshop saving and converting it
     history = (("saved", "Adobe Photoshop 25.0 (Windows)", "2026-05-18T09:00:00+02:00"),
                ("converted", "Adobe Photoshop 25.0 (Windows)", "2026-05-18T09:01:00+02:00"))
-    photo = with_xmp(camera_photo(SIZE), xmp_packet("Adobe Photoshop 25.0 (Windows)", history))
+    photo = with_xmp(photo_once(), xmp_packet("Adobe Photoshop 25.0 (Windows)", history))
     # WHEN it is analysed
     result = analyse(photo, "jpeg", now=NOW)
     # THEN the history is a warning naming each action and the tool, and CreatorTool names the editor
@@ -96,7 +103,7 @@ def test_the_xmp_edit_history_is_listed_with_its_tools() -> None:
 
 def test_xmp_without_edits_is_no_history_finding() -> None:
     # GIVEN a photo whose XMP only records its creation
-    photo = with_xmp(camera_photo(SIZE), xmp_packet(history=(("created", "Canon EOS R6", "2026-05-17"),)))
+    photo = with_xmp(photo_once(), xmp_packet(history=(("created", "Canon EOS R6", "2026-05-17"),)))
     # WHEN it is analysed
     result = analyse(photo, "jpeg", now=NOW)
     # THEN there is no edit history finding
@@ -105,8 +112,8 @@ def test_xmp_without_edits_is_no_history_finding() -> None:
 
 def test_adobe_segments_are_noticed_without_a_software_tag() -> None:
     # GIVEN photos carrying a Photoshop resource block (APP13) or an Adobe APP14 segment
-    irb = with_segment(camera_photo(SIZE), 0xED, b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x00")
-    app14 = with_segment(camera_photo(SIZE), 0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01")
+    irb = with_segment(photo_once(), 0xED, b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x00")
+    app14 = with_segment(photo_once(), 0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01")
     # WHEN they are analysed
     # THEN each is a notice of its own
     assert "photoshop_resources" in codes(analyse(irb, "jpeg", now=NOW))
@@ -115,7 +122,7 @@ def test_adobe_segments_are_noticed_without_a_software_tag() -> None:
 
 def test_a_change_after_capture_is_a_notice_and_before_capture_a_warning() -> None:
     # GIVEN photos whose DateTime is a day after, and a day before, DateTimeOriginal
-    after = camera_photo(SIZE)
+    after = photo_once()
     exif = exif_of(taken=datetime(2026, 5, 17, 10, 30))
     exif[0x0132] = "2026:05:18 10:30:00"
     later = jpeg(scene(SIZE), exif=exif)
@@ -156,7 +163,7 @@ def test_a_camera_named_without_a_cameras_structure() -> None:
     # THEN the missing sub-directory is a warning naming the camera, the odd shape a notice
     assert finding(no_ifd, "camera_without_exif_ifd").startswith("The file names a camera (Canon EOS R6)")
     assert "odd_dimensions" in codes(cropped)
-    assert "odd_dimensions" not in codes(analyse(camera_photo(SIZE), "jpeg", now=NOW))
+    assert "odd_dimensions" not in codes(analyse(photo_once(), "jpeg", now=NOW))
 
 
 def _ifd0_only() -> object:
@@ -175,7 +182,7 @@ def test_maker_note_and_camera_metadata_presence() -> None:
     noted, plain = analyse(with_note, "jpeg", now=NOW), analyse(anonymous, "jpeg", now=NOW)
     # THEN a MakerNote silences that notice; no camera at all lowers the score by 0.05 only
     assert "no_maker_note" not in codes(noted)
-    assert "no_maker_note" in codes(analyse(camera_photo(SIZE), "jpeg", now=NOW))
+    assert "no_maker_note" in codes(analyse(photo_once(), "jpeg", now=NOW))
     assert [f.penalty for f in plain.findings if f.code == "no_camera_metadata"] == [0.05]
     assert plain.score is not None
     assert plain.score >= 0.9
@@ -192,4 +199,39 @@ def test_gps_is_a_fact_and_an_information_finding() -> None:
     assert gps["lat"] == pytest.approx(48.8584, abs=1e-4)
     assert gps["lon"] == pytest.approx(-2.2945, abs=1e-4)
     assert [f.penalty for f in result.findings if f.code == "gps"] == [0.0]
-    assert "gps" not in analyse(camera_photo(SIZE), "jpeg", now=NOW).facts
+    assert "gps" not in analyse(photo_once(), "jpeg", now=NOW).facts
+
+
+def test_png_text_and_exif_chunks_are_read() -> None:
+    # GIVEN a PNG saved by GIMP (a Software text chunk) and a PNG carrying a camera's EXIF (eXIf)
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    text = PngImagePlugin.PngInfo()
+    text.add_text("Software", "GIMP 2.10.36")
+    by_gimp, with_exif = io.BytesIO(), io.BytesIO()
+    scene(SIZE).save(by_gimp, "PNG", pnginfo=text)
+    scene(SIZE).save(with_exif, "PNG", exif=exif_of())
+    # WHEN they are analysed
+    gimp, camera = analyse(by_gimp.getvalue(), "png", now=NOW), analyse(with_exif.getvalue(), "png", now=NOW)
+    # THEN the editor is named from the text chunk, the camera from the EXIF chunk
+    assert finding(gimp, "editing_software") == "The file was last saved by GIMP 2.10.36 (the Software text)."
+    assert camera.facts["camera_model"] == "Canon EOS R6"
+    assert "no_camera_metadata" not in codes(camera)
+    assert Image.open(with_exif).format == "PNG"
+
+
+def test_one_signal_failing_costs_that_signal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a reader of one signal that fails in a way nobody foresaw
+    from veriflow.forensics import metadata_image
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr(metadata_image, "gps", broken)
+    # WHEN a photo is analysed
+    result = analyse(photo_once(), "jpeg", now=NOW)
+    # THEN that signal is a notice naming it, and the others still ran
+    assert finding(result, "metadata_unreadable") == "The GPS could not be checked: RuntimeError: unforeseen."
+    assert result.facts["jpeg_quality"] == 92

@@ -116,3 +116,17 @@ def test_modification_dates_against_creation() -> None:
     rewritten = analyse(before, "pdf")
     assert [f.severity for f in rewritten.findings if f.code == "pdf_modified_before_created"] == ["warning"]
     assert "pdf_future_date" in codes(analyse(pdf_document(created=datetime(2031, 1, 1)), "pdf"))
+
+
+def test_an_acrobat_edit_history_in_the_pdfs_xmp_is_found() -> None:
+    # GIVEN a PDF whose (uncompressed) XMP metadata stream records Acrobat saving it
+    from tests.fixtures.forensic_files import xmp_packet
+
+    packet = xmp_packet(history=(("saved", "Adobe Acrobat Pro 24.1", "2026-05-20T09:00:00Z"),))
+    document = pdf_update(pdf_document(), {7: b"<< /Type /Metadata /Subtype /XML /Length %d >>\nstream\n"
+                                           % len(packet) + packet + b"\nendstream"}, size=8)
+    # WHEN it is analysed
+    result = analyse(document, "pdf")
+    # THEN the history names the tool
+    assert "saved by Adobe Acrobat Pro 24.1" in next(f.message for f in result.findings if f.code == "edit_history")
+    assert "edit_history" not in codes(analyse(pdf_document(), "pdf"))
