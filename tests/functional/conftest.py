@@ -267,6 +267,32 @@ def deployed_template(
             reset()
 
 
+def whole_template(
+    reset: Callable[[], None], extra_env: Callable[[LocalCloud], dict[str, str]] = lambda _: {},
+) -> tuple[Any, Any, Any]:
+    """The fixtures of a group tested on the whole template: `local_cloud` (every resource in moto,
+    this process pointed at them), and the identity fixtures' `template_resources` and
+    `identity_resources` taken from it. A conftest says
+    `local_cloud, template_resources, identity_resources = whole_template(reset, env)`."""
+
+    @pytest.fixture
+    def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
+        with deployed_template(monkeypatch, reset, extra_env) as cloud:
+            yield cloud
+
+    @pytest.fixture
+    def template_resources(local_cloud: LocalCloud) -> Any:
+        from tests.conftest import TemplateResources
+
+        return TemplateResources(local_cloud.stack, local_cloud.principals)
+
+    @pytest.fixture
+    def identity_resources(local_cloud: LocalCloud) -> str:
+        return str(local_cloud.resources["NotificationsQueue"].url)
+
+    return local_cloud, template_resources, identity_resources
+
+
 @pytest.fixture(scope="module")
 def template_cloud() -> Iterator[LocalCloud]:
     """template.yaml deployed in moto once per module, for tests that read it rather than run it."""

@@ -95,9 +95,8 @@ def _remember_place(upload: Upload, layers: list[LayerResult]) -> None:
     country, gps = geo.facts.get("ip_country"), geo.facts.get("gps")
     if isinstance(country, str) and len(country) == 2:
         upload.ip_country = country
-    if isinstance(gps, dict) and isinstance(gps.get("lat"), (int, float)) and isinstance(gps.get("lon"),
-                                                                                         (int, float)):
-        upload.gps_lat, upload.gps_lon = float(gps["lat"]), float(gps["lon"])  # type: ignore[arg-type]
+    if isinstance(gps, list) and len(gps) == 2 and all(isinstance(v, (int, float)) for v in gps):
+        upload.gps_lat, upload.gps_lon = float(gps[0]), float(gps[1])  # type: ignore[arg-type]
 
 
 def _notify(session: Session, upload: Upload, result: Score) -> None:

@@ -13,8 +13,8 @@ import pytest
 import requests
 from PIL import Image, ImageDraw
 
-from tests.conftest import TemplateResources, reset_identity_caches
-from tests.functional.conftest import Actor, Identity, deployed_template
+from tests.conftest import reset_identity_caches
+from tests.functional.conftest import Actor, Identity, whole_template
 from veriflow.certificates.settings import get_certificate_settings
 from veriflow.chain.local_chain import LocalChain, local_chain, reset_local_chain
 from veriflow.chain.settings import get_chain_settings
@@ -38,21 +38,7 @@ def _certificates_env(cloud: LocalCloud) -> dict[str, str]:
     return {name: environment[name] for name in ("CERTIFICATE_IMAGES_BUCKET", "PUBLIC_API_URL")}
 
 
-@pytest.fixture
-def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
-    """Every resource of template.yaml in moto; this process talks to the same ones."""
-    with deployed_template(monkeypatch, _reset, _certificates_env) as cloud:
-        yield cloud
-
-
-@pytest.fixture
-def template_resources(local_cloud: LocalCloud) -> TemplateResources:
-    return TemplateResources(local_cloud.stack, local_cloud.principals)
-
-
-@pytest.fixture
-def identity_resources(local_cloud: LocalCloud) -> str:
-    return str(local_cloud.resources["NotificationsQueue"].url)
+local_cloud, template_resources, identity_resources = whole_template(_reset, _certificates_env)
 
 
 def certificate_image(text: str = "Ada Lovelace", *, kind: str = "JPEG", size: tuple[int, int] = (1200, 850)) -> bytes:

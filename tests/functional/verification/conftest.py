@@ -4,16 +4,13 @@ functions in-process, the notifications queue. Files are made by the tests (fore
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 
-from tests.conftest import TemplateResources, reset_identity_caches
-from tests.functional.conftest import Actor, deployed_template
+from tests.conftest import reset_identity_caches
+from tests.functional.conftest import Actor, whole_template
 from veriflow.core.aws import client
 from veriflow.local import LocalCloud
 from veriflow.notifications.render import reset_render_cache
@@ -33,21 +30,7 @@ def _uploads_env(cloud: LocalCloud) -> dict[str, str]:
     return {name: environment[name] for name in ("UPLOADS_BUCKET", "VERIFICATION_STATE_MACHINE_ARN")}
 
 
-@pytest.fixture
-def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
-    """Every resource of template.yaml in moto; this process talks to the same ones."""
-    with deployed_template(monkeypatch, _reset, _uploads_env) as cloud:
-        yield cloud
-
-
-@pytest.fixture
-def template_resources(local_cloud: LocalCloud) -> TemplateResources:
-    return TemplateResources(local_cloud.stack, local_cloud.principals)
-
-
-@pytest.fixture
-def identity_resources(local_cloud: LocalCloud) -> str:
-    return str(local_cloud.resources["NotificationsQueue"].url)
+local_cloud, template_resources, identity_resources = whole_template(_reset, _uploads_env)
 
 
 def post_file(post: dict[str, Any], data: bytes, filename: str = "upload") -> int:
@@ -91,15 +74,3 @@ def verified(api: Any, actor: Actor, data: bytes, content_type: str = "image/jpe
 
 def layer(report: dict[str, Any], name: str) -> dict[str, Any]:
     return next(item for item in report["layers"] if item["layer"] == name)
-
-
-def queued(cloud: LocalCloud) -> list[dict[str, Any]]:
-    """Every message on the notifications queue, removed from it."""
-    sqs = client("sqs")
-    url = str(cloud.resources["NotificationsQueue"].url)
-    found: list[dict[str, Any]] = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in batch:
-            found.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return found

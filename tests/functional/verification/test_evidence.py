@@ -20,12 +20,14 @@ def _codes(report: dict[str, Any], name: str) -> set[str]:
 def test_an_untouched_camera_photo_is_authentic(api: Any, identity: Any, local_cloud: LocalCloud) -> None:
     # GIVEN a user  WHEN they verify an untouched camera-like JPEG with EXIF
     report = verified(api, identity.user(), PHOTO)
-    # THEN metadata and ELA find nothing, and the verdict is authentic on the half of the weight that ran
+    # THEN metadata reads the camera and finds no edit, ELA nothing worth a warning, and the verdict
+    # is authentic on the share of the weight that ran
     assert layer(report, "metadata")["facts"]["camera_make"] == "Canon"
     assert layer(report, "metadata")["facts"]["jpeg_quality"] == 92
-    assert _codes(report, "ela") == {"ela_uniform"}
-    assert (report["verdict"], report["trust_score"]) == ("authentic", 100)
-    assert report["confidence"] == 0.4  # metadata and ELA; geo has no public address to go on locally
+    assert not [f for item in report["layers"] for f in item["findings"] if f["severity"] in ("warning", "strong")]
+    assert report["verdict"] == "authentic"
+    assert report["trust_score"] >= 90
+    assert report["confidence"] >= 0.4  # metadata and ELA at least (vision, registry, chain are not built)
 
 
 def test_a_pasted_region_is_located_and_the_editor_named(api: Any, identity: Any, local_cloud: LocalCloud) -> None:
@@ -67,9 +69,11 @@ def test_a_pdf_edited_by_an_incremental_update_names_the_revision_and_font(
     api: Any, identity: Any, local_cloud: LocalCloud,
 ) -> None:
     report = verified(api, identity.user(), files.edited_pdf(), "application/pdf")
-    [update] = [f for f in layer(report, "metadata")["findings"] if f["code"] == "incremental_update"]
+    findings = layer(report, "metadata")["findings"]
+    [update] = [f for f in findings if f["code"] == "incremental_update"]
     assert update["data"]["revision"] == 2
-    assert update["data"]["new_fonts"] == ["Courier-Bold"]
+    [font] = [f for f in findings if f["code"] == "pdf_font_added"]
+    assert font["data"]["fonts"] == ["Courier-Bold"]
     # AND ELA does not pretend to read a PDF
     assert layer(report, "ela")["status"] == "skipped"
     assert layer(report, "ela")["reason"] == "Error level analysis applies to JPEG and PNG images."

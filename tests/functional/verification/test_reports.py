@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from tests.fixtures import forensic_files as files
-from tests.functional.verification.conftest import layer, new_upload, queued, verified
+from tests.functional.certificates.conftest import queued
+from tests.functional.verification.conftest import layer, new_upload, verified
 from veriflow.core.db import session_scope
 from veriflow.local import LocalCloud
 from veriflow.verification import tasks

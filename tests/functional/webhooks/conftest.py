@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TemplateResources
-from tests.functional.conftest import deployed_template
+from tests.functional.conftest import whole_template
 from veriflow.access.limits import get_limit_settings
 from veriflow.core.aws import client
 from veriflow.core.db import session_scope
@@ -39,23 +38,7 @@ def _reset() -> None:
     passwords.reset_password_caches()
 
 
-@pytest.fixture
-def local_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalCloud]:
-    """Every resource of template.yaml in moto; this process talks to the same ones."""
-    with deployed_template(monkeypatch, _reset) as cloud:
-        yield cloud
-
-
-@pytest.fixture
-def template_resources(local_cloud: LocalCloud) -> TemplateResources:
-    """The identity fixtures' template resources and principals: here the deployed cloud's."""
-    return TemplateResources(local_cloud.stack, local_cloud.principals)
-
-
-@pytest.fixture
-def identity_resources(local_cloud: LocalCloud) -> str:
-    """The identity fixtures' AWS, here the whole template's: yields the notifications queue URL."""
-    return str(local_cloud.resources["NotificationsQueue"].url)
+local_cloud, template_resources, identity_resources = whole_template(_reset)
 
 
 class Worker:
