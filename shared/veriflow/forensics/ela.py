@@ -17,6 +17,7 @@ from typing import Any
 from veriflow.forensics.assessment import Assessment, Finding, Kind
 
 BLOCK = 16
+STRIP = 8 * BLOCK
 RESAVE_QUALITY = 90
 LOW_QUALITY = 80  # at or below, the file's own quality is tried too
 Z_OUTLIER = 3.0
@@ -96,9 +97,18 @@ def _block_error(rgb: Any, quality: int) -> Any:
     rgb.save(out, "JPEG", quality=quality)
     resaved = Image.open(out)
     resaved.load()
+    import numpy as np
+
     # Luminance only: colour is subsampled by JPEG, so saturated colours would stand out on their own.
-    difference = ImageChops.difference(rgb.convert("L"), resaved.convert("L"))
-    return _block_means(difference)
+    # A strip of 128 rows at a time: each strip's difference, float copy and means stay in the CPU cache.
+    original, again = rgb.convert("L"), resaved.convert("L")
+    cols, rows = rgb.width // BLOCK, rgb.height // BLOCK
+    strips = []
+    for top in range(0, rows * BLOCK, STRIP):
+        box = (0, top, cols * BLOCK, min(rows * BLOCK, top + STRIP))
+        difference = ImageChops.difference(original.crop(box), again.crop(box)).convert("F")
+        strips.append(np.asarray(difference.reduce(BLOCK), dtype=np.float32))
+    return np.concatenate(strips)
 
 
 def _block_texture(rgb: Any) -> Any:
