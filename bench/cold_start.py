@@ -193,6 +193,8 @@ def main() -> int:
         if not args.function or function.logical_id in args.function
     ]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "_X_AMZN", "LAMBDA_"))}
+    # This checkout's package, not whichever one the environment's editable install points at.
+    base_env["PYTHONPATH"] = str(ROOT / "shared")
 
     rows: list[tuple[str, dict[str, Any], str]] = []
     notes: list[str] = []

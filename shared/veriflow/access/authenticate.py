@@ -15,7 +15,6 @@ from veriflow.core.types import utcnow
 from veriflow.identity.auth_models import Session as AuthSession
 from veriflow.identity.jwt_tokens import verify_access_token
 from veriflow.identity.opaque import hash_token
-from veriflow.identity.org_models import ApiKey
 from veriflow.identity.user_models import User
 
 API_KEY_PREFIX = "vf_"
@@ -45,6 +44,10 @@ def from_access_token(session: Session, token: str) -> Principal:
 
 def from_api_key(session: Session, key: str) -> Principal:
     """An organization's machine client, with the scopes its key was given."""
+    # Here, not at import: the functions that serve no organization route (auth, users,
+    # notifications) then map the organization tables only when an API key calls them.
+    from veriflow.identity.org_models import ApiKey
+
     prefix = key[: len(API_KEY_PREFIX) + 12]
     api_key = session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).one_or_none()
     now = utcnow()

@@ -16,7 +16,6 @@ from veriflow.access.permissions import org_permissions
 from veriflow.access.principal import Principal
 from veriflow.core.deps import SessionDep
 from veriflow.core.errors import Forbidden, NotFound, Unauthorized
-from veriflow.identity.org_models import Membership
 
 # Security schemes, not plain headers: the published spec lists both (any one suffices) and /docs
 # gets its Authorize button. auto_error=False: a missing or malformed credential is our own 401.
@@ -64,6 +63,8 @@ def org_role(session: Session, principal: Principal, org_id: uuid.UUID) -> str |
     """The principal's role in the organization (None when not a member)."""
     if principal.kind != "user":
         return None
+    from veriflow.identity.org_models import Membership  # see from_api_key
+
     return session.scalars(
         select(Membership.role).where(Membership.org_id == org_id, Membership.user_id == principal.id)
     ).one_or_none()

@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as DbSession
 
 from veriflow.audit import service as audit
-from veriflow.auth.sealing import seal, unseal
 from veriflow.core.errors import Unauthorized
 from veriflow.core.observability import current_request
 from veriflow.core.types import utcnow
@@ -80,6 +79,8 @@ def _rotate(db: DbSession, token: RefreshToken, session: Session, user: User, pr
     access, access_expires = issue_access_token(str(user.id), session_id=str(session.id), now=now)
     # A rotated token never outlives its session: the session's expiry is the sign-in's horizon.
     pair = TokenPair(access, access_expires, successor, min(now + ttl, session.expires_at), session.id)
+    from veriflow.auth.sealing import seal  # cryptography's AEAD, for refreshes only
+
     sealed = seal(presented, {"access": access, "access_expires_at": access_expires.isoformat(),
                               "refresh": successor, "refresh_expires_at": pair.refresh_expires_at.isoformat()})
     # Only one request may rotate a token: the update is conditional on it not being rotated yet.
@@ -111,6 +112,8 @@ def _replayed(db: DbSession, token: RefreshToken, session: Session, presented: s
     assert token.rotated_at is not None
     grace = timedelta(seconds=get_flow_settings().refresh_grace_s)
     if now - token.rotated_at <= grace and token.successor_sealed is not None:
+        from veriflow.auth.sealing import unseal
+
         payload = unseal(presented, token.successor_sealed)
         if payload is not None:
             return TokenPair(payload["access"], datetime.fromisoformat(payload["access_expires_at"]),

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, Insert, MetaData, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -177,9 +176,14 @@ def insert_ignoring_duplicates(
 ) -> Insert:
     """INSERT ... ON CONFLICT (`unique`) DO NOTHING in the session's dialect: a racing transaction's
     row wins without aborting ours. Add `.returning(...)` to learn whether this one inserted."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement: Insert = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
-    return statement
+    # Imported here: a deployed function only ever needs PostgreSQL's, and only on these writes.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(model).values(**values).on_conflict_do_nothing(index_elements=unique)
 
 
 def get_session() -> Iterator[Session]:

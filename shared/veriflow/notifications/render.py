@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from typing import TYPE_CHECKING, Any
 
 from veriflow.notifications.settings import get_notification_settings
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TEMPLATES = Path(__file__).parent / "templates"
 SMS_LIMIT = 320  # two concatenated SMS segments
@@ -30,6 +31,9 @@ class Rendered:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    # Jinja is imported on the first render: the digest schedule mostly finds nothing to send.
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
@@ -56,6 +60,8 @@ def exists(template_id: str) -> bool:
 
 
 def _optional(name: str, data: dict[str, Any]) -> str | None:
+    from jinja2 import TemplateNotFound
+
     try:
         template = _environment().get_template(name)
     except TemplateNotFound:
