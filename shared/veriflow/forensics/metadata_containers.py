@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from veriflow.forensics.jpeg_tables import read_dqt
 from veriflow.forensics.metadata_exif import Exif, read_exif
 from veriflow.forensics.metadata_xmp import MAX_PACKET, Xmp, read_xmp
+from veriflow.imaging.structure import MalformedStructure, jpeg_segments
 
 _MAX_SEGMENTS = 1000
 _MAX_CHUNKS = 200_000  # a 40 MP PNG in small IDAT chunks stays well under
 _MAX_TEXT = 4096
 _XMP_JPEG = b"http://ns.adobe.com/xap/1.0/\x00"
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
-_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 
 
 @dataclass
@@ -36,25 +36,14 @@ class ImageMetadata:
 
 def read_jpeg(data: bytes) -> ImageMetadata:
     found = ImageMetadata("jpeg")
-    at = 2
-    for _ in range(_MAX_SEGMENTS):
-        if at + 4 > len(data) or data[at] != 0xFF:
-            found.problems.append("the JPEG's segments end before its image data")
-            return found
-        marker = data[at + 1]
-        if marker == 0xFF:
-            at += 1
-            continue
-        if marker in _STANDALONE:
-            at += 2
-            continue
-        length = int(struct.unpack_from(">H", data, at + 2)[0])
-        payload = data[at + 4:at + 2 + length]
-        if marker == 0xDA or marker == 0xD9:  # start of scan: the metadata is behind us
-            return found
-        _jpeg_segment(found, marker, payload)
-        at += 2 + length
-    found.problems.append(f"the JPEG has more than {_MAX_SEGMENTS} segments before its image data")
+    try:
+        for count, (marker, payload) in enumerate(jpeg_segments(data)):
+            if count == _MAX_SEGMENTS:
+                found.problems.append(f"the JPEG has more than {_MAX_SEGMENTS} segments before its image data")
+                break
+            _jpeg_segment(found, marker, payload)
+    except MalformedStructure:
+        found.problems.append("the JPEG's segments end before its image data")
     return found
 
 

@@ -5,6 +5,7 @@ a PDF or a script riding along: a polyglot) are found."""
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 JPEG, PNG = "jpeg", "png"
 CONTENT_TYPES = {JPEG: "image/jpeg", PNG: "image/png"}
@@ -53,22 +54,36 @@ def _png_metadata(data: bytes) -> int:
 
 
 def _jpeg_metadata(data: bytes) -> int:
-    at, total, size = 2, 0, len(data)
-    while at + 4 <= size and data[at] == 0xFF:
+    total = 0
+    try:
+        for marker, payload in jpeg_segments(data):
+            if 0xE0 <= marker <= 0xEF or marker == 0xFE:  # APPn, COM (with their 2 length bytes)
+                total += len(payload) + 2
+    except MalformedStructure:
+        pass  # what was read before the damage is what there is
+    return total
+
+
+def jpeg_segments(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(marker, payload) of each segment after SOI and before the image data (SOS) or EOI, fill
+    bytes and markers without a length skipped. MalformedStructure when the bytes run out or a
+    marker is missing before the image data."""
+    at, size = 2, len(data)
+    while True:
+        if at + 4 > size or data[at] != 0xFF:
+            raise MalformedStructure("The JPEG's segments end before its image data.")
         marker = int(data[at + 1])
-        if marker == 0xFF:
+        if marker == 0xFF:  # fill byte before a marker
             at += 1
             continue
         if marker in _STANDALONE:
             at += 2
             continue
         if marker == 0xDA or marker == 0xD9:  # image data (or the end) begins: metadata is before it
-            break
+            return
         length = int(struct.unpack(">H", data[at + 2:at + 4])[0])
-        if 0xE0 <= marker <= 0xEF or marker == 0xFE:  # APPn, COM
-            total += length
+        yield marker, data[at + 4:at + 2 + length]
         at += 2 + length
-    return total
 
 
 def _png_end(data: bytes) -> int:
