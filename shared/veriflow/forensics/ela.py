@@ -44,8 +44,9 @@ def analyse(data: bytes, kind: Kind, estimated_quality: int | None = None) -> As
     qualities = [RESAVE_QUALITY]
     if estimated_quality is not None and estimated_quality <= LOW_QUALITY:
         qualities.append(max(30, estimated_quality))
-    texture = _block_texture(rgb)
-    passes = [_pass(rgb, quality, texture) for quality in qualities]
+    luma = rgb.convert("L")  # once: the texture and every pass compare against it
+    texture = _block_texture(luma)
+    passes = [_pass(rgb, luma, quality, texture) for quality in qualities]
     best = max(passes, key=lambda found: (found["share"], found["max_z"]))
     findings: list[Finding] = []
     score = 1.0
@@ -71,10 +72,10 @@ def analyse(data: bytes, kind: Kind, estimated_quality: int | None = None) -> As
                       artifacts={"ela_heatmap.png": _heatmap(best["z"])})
 
 
-def _pass(rgb: Any, quality: int, texture: Any) -> dict[str, Any]:
+def _pass(rgb: Any, luma: Any, quality: int, texture: Any) -> dict[str, Any]:
     import numpy as np
 
-    error = _block_error(rgb, quality)
+    error = _block_error(rgb, luma, quality)
     residual = np.log1p(error) - _expected(np.log1p(texture), np.log1p(error))
     median = float(np.median(residual))
     # A floor on the spread: in a very even picture tiny differences would otherwise look extreme.
@@ -89,19 +90,18 @@ def _pass(rgb: Any, quality: int, texture: Any) -> dict[str, Any]:
             "box": tuple(v * BLOCK for v in box)}
 
 
-def _block_error(rgb: Any, quality: int) -> Any:
+def _block_error(rgb: Any, luma: Any, quality: int) -> Any:
     """Mean per 16x16 block of the luminance difference between the picture and its re-save."""
+    import numpy as np
     from PIL import Image, ImageChops
 
     out = io.BytesIO()
     rgb.save(out, "JPEG", quality=quality)
     resaved = Image.open(out)
     resaved.load()
-    import numpy as np
-
     # Luminance only: colour is subsampled by JPEG, so saturated colours would stand out on their own.
     # A strip of 128 rows at a time: each strip's difference, float copy and means stay in the CPU cache.
-    original, again = rgb.convert("L"), resaved.convert("L")
+    original, again = luma, resaved.convert("L")
     cols, rows = rgb.width // BLOCK, rgb.height // BLOCK
     strips = []
     for top in range(0, rows * BLOCK, STRIP):
@@ -111,28 +111,18 @@ def _block_error(rgb: Any, quality: int) -> Any:
     return np.concatenate(strips)
 
 
-def _block_texture(rgb: Any) -> Any:
+def _block_texture(luma: Any) -> Any:
     """Mean absolute horizontal and vertical luminance step per block, measured at half resolution
     (texture needs no more, and a 40 MP picture costs a quarter as much)."""
+    import numpy as np
     from PIL import ImageChops
 
-    cols, rows = rgb.width // BLOCK, rgb.height // BLOCK
-    luma = rgb.convert("L").crop((0, 0, cols * BLOCK, rows * BLOCK)).reduce(2)
+    cols, rows = luma.width // BLOCK, luma.height // BLOCK
+    luma = luma.crop((0, 0, cols * BLOCK, rows * BLOCK)).reduce(2)
     # Offsets wrap around; the one wrapped column and row change their blocks' means by a hair.
     right = ImageChops.difference(luma, ImageChops.offset(luma, -1, 0))
     down = ImageChops.difference(luma, ImageChops.offset(luma, 0, -1))
-    import numpy as np
-
     return np.asarray(ImageChops.lighter(right, down).convert("F").reduce(BLOCK // 2), dtype=np.float32)
-
-
-def _block_means(image: Any) -> Any:
-    """Means of the whole 16x16 blocks, computed by Pillow in C (`reduce` of a float image)."""
-    import numpy as np
-
-    cols, rows = image.width // BLOCK, image.height // BLOCK
-    whole = image.crop((0, 0, cols * BLOCK, rows * BLOCK)) if image.size != (cols * BLOCK, rows * BLOCK) else image
-    return np.asarray(whole.convert("F").reduce(BLOCK), dtype=np.float32)
 
 
 def _expected(texture: Any, error: Any) -> Any:

@@ -1,5 +1,5 @@
-"""The layers that need nothing but the file, run in this process: what the benchmarks and the
-forensic evaluation measure (the pipeline runs the same analyses in its layer tasks)."""
+"""The layers that need nothing but the file, run in this process: the layer tasks call `analyse`
+on the file they read, and the benchmarks and the forensic evaluation call `assess`."""
 
 from __future__ import annotations
 

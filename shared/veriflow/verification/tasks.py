@@ -20,7 +20,7 @@ from veriflow.core import aws
 from veriflow.core.db import session_scope
 from veriflow.forensics.assessment import Assessment
 from veriflow.identity.org_models import Organization
-from veriflow.verification import storage
+from veriflow.verification import offline, storage
 from veriflow.verification.models import Upload
 from veriflow.verification.schemas import LayerName, LayerResult, PipelineInput
 from veriflow.verification.scoring import WEIGHTS
@@ -68,24 +68,11 @@ def _store(task: PipelineInput, layer: str, name: str, body: bytes) -> str:
 
 
 def metadata(task: PipelineInput) -> Assessment:
-    from veriflow.forensics import metadata as analysis
-
-    return analysis.analyse(_read(task), task.kind)
+    return offline.analyse("metadata", _read(task), task.kind)
 
 
 def ela(task: PipelineInput) -> Assessment:
-    from veriflow.forensics import ela as analysis
-
-    data = _read(task)
-    return analysis.analyse(data, task.kind, estimated_quality=_estimated_quality(data, task.kind))
-
-
-def _estimated_quality(data: bytes, kind: str) -> int | None:
-    if kind != "jpeg":
-        return None
-    from veriflow.forensics import metadata as analysis
-
-    return analysis.estimated_quality(data)
+    return offline.analyse("ela", _read(task), task.kind)
 
 
 def geo(task: PipelineInput) -> Assessment:

@@ -7,9 +7,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
-
 from tests.conftest import reset_identity_caches
+from tests.functional.certificates.conftest import post_image
 from tests.functional.conftest import Actor, whole_template
 from veriflow.core.aws import client
 from veriflow.local import LocalCloud
@@ -31,12 +30,6 @@ def _uploads_env(cloud: LocalCloud) -> dict[str, str]:
 
 
 local_cloud, template_resources, identity_resources = whole_template(_reset, _uploads_env)
-
-
-def post_file(post: dict[str, Any], data: bytes, filename: str = "upload") -> int:
-    """What a browser does with the presigned POST: the policy's fields, then the file."""
-    response = requests.post(post["url"], data=dict(post["fields"]), files={"file": (filename, data)}, timeout=10)
-    return response.status_code
 
 
 def new_upload(api: Any, actor: Actor, content_type: str = "image/jpeg", **body: Any) -> dict[str, Any]:
@@ -64,7 +57,7 @@ def wait_done(api: Any, actor: Actor, upload_id: str) -> dict[str, Any]:
 def verified(api: Any, actor: Actor, data: bytes, content_type: str = "image/jpeg", **body: Any) -> dict[str, Any]:
     """A file through the whole flow: presigned POST, intake, pipeline, report."""
     created = new_upload(api, actor, content_type, **body)
-    assert post_file(created["post"], data) in (200, 204)
+    assert post_image(created["post"], data) in (200, 204)
     upload = wait_done(api, actor, created["upload"]["id"])
     assert upload["status"] == "done", (upload["rejection_code"], upload["rejection"])
     report = api("GET", f"/v1/verifications/{upload['verification_id']}", actor)

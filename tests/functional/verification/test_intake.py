@@ -11,7 +11,8 @@ from urllib.parse import quote_plus
 import pytest
 
 from tests.fixtures import forensic_files as files
-from tests.functional.verification.conftest import executions, new_upload, post_file, wait_done
+from tests.functional.certificates.conftest import post_image
+from tests.functional.verification.conftest import executions, new_upload, wait_done
 from veriflow.local import LocalCloud
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -39,7 +40,7 @@ def test_a_hostile_file_is_rejected_with_its_reason_and_no_execution(
     user = identity.user()
     created = new_upload(api, user, content_type)
     # WHEN the hostile file lands
-    assert post_file(created["post"], data) in (200, 204)
+    assert post_image(created["post"], data) in (200, 204)
     # THEN the upload is rejected with a coded, readable reason, and no verification started
     upload = wait_done(api, user, created["upload"]["id"])
     assert (upload["status"], upload["rejection_code"]) == ("rejected", code), upload
@@ -52,7 +53,7 @@ def test_a_repeated_s3_event_starts_one_execution(api: Any, identity: Any, local
     # GIVEN a file that landed and started its verification
     user = identity.user()
     created = new_upload(api, user)
-    assert post_file(created["post"], PHOTO) in (200, 204)
+    assert post_image(created["post"], PHOTO) in (200, 204)
     wait_done(api, user, created["upload"]["id"])
     # WHEN S3 delivers the same event again (at-least-once), in its encoded form
     event = json.loads((ROOT / "events/upload_received/file-landed.json").read_text())
