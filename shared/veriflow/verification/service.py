@@ -25,7 +25,9 @@ def create(session: Session, principal: Principal, body: UploadCreate,
     """A new upload waiting for its file, and the presigned POST to send it with."""
     owner_user, owner_org = _owner(session, principal, body.org_id)
     upload_id = new_id()
-    key = storage.incoming_key(owner_org or owner_user or upload_id, upload_id)
+    owner = owner_org if owner_org is not None else owner_user
+    assert owner is not None  # a person's own upload, or an organization's
+    key = storage.incoming_key(owner, upload_id)
     upload = Upload(id=upload_id, owner_user_id=owner_user, owner_org_id=owner_org,
                     created_by_key=principal.id if principal.kind == "api_key" else None, purpose=body.purpose,
                     content_type=body.content_type,
