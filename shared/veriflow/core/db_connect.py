@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import ssl
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,7 @@ def connect_through(engine: Engine, secret_arn: str | None, settings: Settings) 
     and tries once more: the engine and its pool stay (connections already open remain valid, as
     PostgreSQL checks passwords when a session starts), and later connections use the new ones."""
     rotated: dict[str, Any] = {}
+    engine.dialect.do_close = _close_quietly  # type: ignore[method-assign]
 
     def attempt(dialect: Dialect, cargs: list[Any], cparams: dict[str, Any]) -> Any:
         try:
@@ -121,6 +123,20 @@ def connect_through(engine: Engine, secret_arn: str | None, settings: Settings) 
         rotated.update(_connection_from_secret(secret_arn, settings, force_fetch=True))
         cparams.update(rotated)
         return attempt(dialect, cargs, cparams)
+
+
+def _close_quietly(dbapi_connection: Any) -> None:
+    """Close a pg8000 connection whose server may already be gone (a failover, an ended session).
+    pg8000 says goodbye with a Terminate message; when that send fails it drops its buffered stream
+    with the message still in it, and Python reports an ignored OSError whenever the stream is
+    collected. Holding the stream and closing it after pg8000 is done ends it here, silently."""
+    stream = getattr(dbapi_connection, "_sock", None)
+    try:
+        dbapi_connection.close()
+    finally:
+        if stream is not None:
+            with suppress(OSError, ValueError):
+                stream.close()
 
 
 def is_authentication_failure(exc: BaseException) -> bool:
