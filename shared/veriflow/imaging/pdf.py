@@ -8,8 +8,12 @@ import hashlib
 import math
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from veriflow.imaging.inspect import RejectedImage
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 PDF_MAGIC = b"%PDF-"
 RENDER_DPI = 150
@@ -92,3 +96,34 @@ def _render_first(document: object, max_pixels: int) -> tuple[int, int]:
         return width, height
     finally:
         page.close()
+
+
+def render_first_page(data: bytes, max_pixels: int) -> Image:
+    """The first page as an RGB image, at RENDER_DPI or less so its pixel count stays under
+    `max_pixels` (a PDF already checked by `inspect_pdf`)."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as error:
+            raise RejectedImage("undecodable", f"The PDF cannot be opened: {str(error)[:120]}.") from None
+        try:
+            if len(document) == 0:
+                raise RejectedImage("undecodable", "The PDF has no pages.")
+            page = document[0]
+            try:
+                points_w, points_h = page.get_size()
+                if not (points_w > 0 and points_h > 0):
+                    raise RejectedImage("undecodable", "The PDF's first page has no sensible size.")
+                scale = min(RENDER_DPI / 72, math.sqrt(max_pixels / (points_w * points_h)))
+                bitmap = page.render(scale=scale)
+                try:
+                    rendered: Image = bitmap.to_pil()
+                    return rendered.convert("RGB")
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+        finally:
+            document.close()

@@ -10,6 +10,8 @@ EVENT_TYPES: dict[str, str] = {
     "certificate.issued": "The organization issued a certificate.",
     "certificate.revoked": "The organization revoked a certificate.",
     "certificate.anchored": "Certificates of the organization were anchored on chain, in a block that is final.",
+    "certificate.tamper_detected": "An upload was found to be an altered copy of one of the organization's "
+                                   "certificates: where it differs, and the report.",
     "submission.reviewed": "A submission to one of the organization's challenges was approved or rejected.",
     "reward.granted": "A member earned points, a badge or tokens through the organization.",
     "payout.completed": "A token withdrawal was settled on chain.",

@@ -84,6 +84,13 @@ class PipelineInput(BaseModel):
     kind: Kind
 
 
+class LayerInput(PipelineInput):
+    """What a layer task receives: the execution's input and, for the layers that run after the
+    registry layer (chain, vision), its result."""
+
+    registry: dict[str, JsonValue] | None = None
+
+
 class VerdictInput(PipelineInput):
     layers: list[LayerResult | dict[str, JsonValue]]
 

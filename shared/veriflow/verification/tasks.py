@@ -6,6 +6,8 @@ that layer's `error`."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -18,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from veriflow.core import aws
 from veriflow.core.db import session_scope
+from veriflow.core.settings import SettingsError
 from veriflow.forensics.assessment import Assessment
 from veriflow.identity.org_models import Organization
 from veriflow.verification import offline, storage
 from veriflow.verification.models import Upload
-from veriflow.verification.schemas import LayerName, LayerResult, PipelineInput
+from veriflow.verification.schemas import LayerInput, LayerName, LayerResult, PipelineInput
 from veriflow.verification.scoring import WEIGHTS
+from veriflow.verification.settings import get_verification_settings
 
 MAX_FINDINGS = 40  # a layer's result travels in the execution's state (256 KiB in all)
 HISTORY_DAYS = 30
@@ -36,7 +40,7 @@ class LayerUnavailable(Exception):
 
 
 def run(layer: LayerName, event: dict[str, Any]) -> dict[str, Any]:
-    task = PipelineInput.model_validate(event)
+    task = LayerInput.model_validate(event)
     started = time.perf_counter()
     assessment = ANALYSES[layer](task)
     evidence = {name: _store(task, layer, name, body) for name, body in sorted(assessment.artifacts.items())}
@@ -50,8 +54,12 @@ def run(layer: LayerName, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read(task: PipelineInput) -> bytes:
+    return _read_object(task.bucket, task.key)
+
+
+def _read_object(bucket: str, key: str) -> bytes:
     try:
-        body: bytes = aws.client("s3").get_object(Bucket=task.bucket, Key=task.key)["Body"].read()
+        body: bytes = aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as error:
         if error.response["Error"]["Code"] in _TRANSIENT:
             raise LayerUnavailable(f"The file could not be read: {error.response['Error']['Code']}.") from error
@@ -114,19 +122,70 @@ def _issuer_country(session: Session, certificate_id: uuid.UUID | None) -> str |
     return country
 
 
-def _not_yet(reason: str) -> Callable[[PipelineInput], Assessment]:
-    def skipped(task: PipelineInput) -> Assessment:
+def registry(task: LayerInput) -> Assessment:
+    from veriflow.forensics.registry_diff import compare
+    from veriflow.verification import registry as layer
+
+    data = _read(task)
+    max_pixels = get_verification_settings().upload_max_pixels
+    image = layer.decode(data, task.kind, max_pixels)
+    with session_scope() as session:
+        upload = session.get(Upload, task.upload_id)
+        if upload is None:
+            raise LookupError(f"No upload {task.upload_id}.")
+        lookup = layer.find_candidates(session, hashlib.sha256(data).hexdigest(), layer.upload_phash(image),
+                                       upload.claimed_certificate_id)
+    if not lookup.candidates or lookup.candidates[0].via == "sha256":
+        return layer.assess(image, lookup, _no_load, compare)
+    bucket = _certificates_bucket()
+    return layer.assess(image, lookup, lambda record: layer.decode(_read_object(bucket, record.image_key), "image",
+                                                                   max_pixels), compare)
+
+
+def _no_load(record: Any) -> Any:
+    raise AssertionError("an exact or empty lookup compares no pixels")
+
+
+def _certificates_bucket() -> str:
+    # Read per call: locally every function shares one process, and only some are given the bucket.
+    bucket = os.environ.get("CERTIFICATE_IMAGES_BUCKET")
+    if not bucket:
+        raise SettingsError("CERTIFICATE_IMAGES_BUCKET", "required by the registry layer; the template sets it")
+    return bucket
+
+
+def chain(task: LayerInput) -> Assessment:
+    from veriflow.chain.reader import connect_reader
+    from veriflow.verification import chain_check
+
+    certificate_id = chain_check.matched_certificate(task.registry)
+    if certificate_id is None:
+        return Assessment.skipped(chain_check.skipped_reason(task.registry))
+    with session_scope() as session:
+        document = chain_check.proof_of(session, certificate_id)
+    if document is None:
+        return Assessment.skipped(f"Certificate {certificate_id} is not anchored yet; its proof exists once it is.",
+                                  certificate_id=str(certificate_id))
+    try:
+        reader = connect_reader()
+    except SettingsError:
+        return Assessment.skipped("This service has no chain node configured to check proofs.")
+    return chain_check.check(certificate_id, document, reader)
+
+
+def _not_yet(reason: str) -> Callable[[LayerInput], Assessment]:
+    def skipped(task: LayerInput) -> Assessment:
         return Assessment.skipped(reason)
 
     return skipped
 
 
-ANALYSES: dict[LayerName, Callable[[PipelineInput], Assessment]] = {
+ANALYSES: dict[LayerName, Callable[[LayerInput], Assessment]] = {
     "metadata": metadata,
     "ela": ela,
     "geo": geo,
-    # Completed by the registry, chain and vision work; until then they say so and weigh nothing.
+    # Until an AI provider is wired in, the vision layer says so and weighs nothing.
     "vision": _not_yet("The AI vision layer is not available yet: no provider is configured."),
-    "registry": _not_yet("Registry matching against issued certificates is not available yet."),
-    "chain": _not_yet("The on-chain proof check needs a registry match, which is not available yet."),
+    "registry": registry,
+    "chain": chain,
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,7 +28,8 @@ NAMESPACE_DIMENSION = "Verification"
 
 
 def complete(event: dict[str, Any], execution_name: str) -> dict[str, Any]:
-    task = VerdictInput.model_validate(event)
+    # The registry's branch reports its layers and those built on its match as one nested list.
+    task = VerdictInput.model_validate({**event, "layers": list(_flatten(event.get("layers") or []))})
     layers = _all_layers(task.layers)
     result = score(layers, get_verification_settings().verification_min_confidence)
     with session_scope() as session:
@@ -46,8 +48,17 @@ def complete(event: dict[str, Any], execution_name: str) -> dict[str, Any]:
         upload.status, upload.completed_at = "done", utcnow()
         _remember_place(upload, layers)
         _notify(session, upload, result)
+        _tell_issuer(session, upload, layers)
     _measure(layers, result)
     return _summary(task.upload_id, result)
+
+
+def _flatten(items: list[Any]) -> Iterator[Any]:
+    for item in items:
+        if isinstance(item, list):
+            yield from _flatten(item)
+        else:
+            yield item
 
 
 def _all_layers(reported: list[LayerResult | dict[str, Any]]) -> list[LayerResult]:
@@ -114,6 +125,29 @@ def _notify(session: Session, upload: Upload, result: Score) -> None:
             idempotency_key=f"verification.completed:{upload.id}:webhook",
             recipients=Recipients(org_id=upload.owner_org_id), category=Category.VERIFICATION,
             template="verification.completed", data=data, channels=[Channel.WEBHOOK]))
+
+
+def _tell_issuer(session: Session, upload: Upload, layers: list[LayerResult]) -> None:
+    """An altered copy of a certificate: its issuer hears of it in the app and by webhook, with
+    where the copy differs (the report's evidence is theirs to read)."""
+    registry = next((layer for layer in layers if layer.layer == "registry" and layer.status == "ok"), None)
+    if registry is None or registry.facts.get("match") != "edited":
+        return
+    facts, record = registry.facts, registry.facts.get("record")
+    record = record if isinstance(record, dict) else {}
+    data = {"upload_id": str(upload.id), "verification_id": str(upload.id),
+            "certificate_id": facts.get("certificate_id"), "title": record.get("title"),
+            "recipient_name": record.get("recipient_name"), "regions": facts.get("regions") or [],
+            "note": facts.get("note"), "evidence": sorted(registry.evidence)}
+    issuer = Recipients(org_id=uuid.UUID(str(facts["org_id"])))
+    enqueue_after_commit(session, NotificationMessage(
+        idempotency_key=f"certificate.tamper_detected:{upload.id}", recipients=issuer,
+        category=Category.VERIFICATION, template="certificate.tamper_detected", data=data,
+        channels=[Channel.WEBHOOK]))
+    enqueue_after_commit(session, NotificationMessage(
+        idempotency_key=f"certificate.tamper_detected:{upload.id}:in_app", recipients=issuer,
+        category=Category.VERIFICATION, template="certificates.tamper_detected", data=data,
+        channels=[Channel.IN_APP]))
 
 
 def _measure(layers: list[LayerResult], result: Score) -> None:
