@@ -75,3 +75,24 @@ def test_a_caught_failure_and_a_missing_branch_become_errors() -> None:
     assert by_name["metadata"].reason == "The layer failed (RuntimeError): boom."
     assert by_name["geo"].status == "error"
     assert by_name["ela"].score == 0.9
+
+
+def test_an_edit_located_against_the_issuers_image_is_tampered_whatever_the_mean() -> None:
+    # GIVEN every other layer clean and the registry layer's conclusive finding
+    from veriflow.forensics.assessment import Finding
+
+    layers = _layers(metadata=1.0, ela=1.0, chain="skipped", geo=1.0)
+    edited = Finding(code="registry_edited", message="The upload is an altered copy.", severity="strong", penalty=1.0)
+    layers[LAYERS.index("registry")] = LayerResult(layer="registry", status="ok", score=0.0, weight=20,
+                                                   findings=[edited])
+    result = score(layers, min_confidence=0.4)
+    # THEN the verdict is tampered, and the score is still the weighted mean: (20 + 20 + 0 + 10) / 70
+    assert (result.verdict, result.trust_score) == ("tampered", 71)
+
+
+def test_the_registry_branch_reports_its_layers_as_one_nested_list() -> None:
+    from veriflow.verification.verdict import _flatten
+
+    reported = [{"layer": "metadata"}, [{"layer": "registry"}, {"layer": "chain"}, {"layer": "vision"}],
+                {"layer": "geo"}]
+    assert [item["layer"] for item in _flatten(reported)] == ["metadata", "registry", "chain", "vision", "geo"]
