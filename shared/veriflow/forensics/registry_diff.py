@@ -1,0 +1,246 @@
+"""Comparing an uploaded certificate with the image the registry issued for it, pixel by pixel.
+
+Once the registry has found which issued certificate an upload claims to be, the upload's pixels
+can say whether it still shows that certificate: a recipient name, a date or an id edited after
+issue shows up as a region where the two pictures disagree.
+
+The issued image is aligned to the upload (`alignment`: corners, patch matching, RANSAC), shrunk to
+the upload's scale and warped into its frame, so the comparison runs at the upload's resolution.
+Lighting and contrast are matched locally (a linear fit of the upload on the issued image in a
+window around every pixel), both pictures are blurred a little, and a pixel differs only when
+neither picture's 3x3 neighbourhood contains the other's value: JPEG noise, resampling and a pixel
+of misalignment stay below the threshold, changed strokes do not. Differing pixels are counted in
+blocks; connected blocks with enough of them are the regions reported, each in upload and in
+issued-image pixels, and drawn on a thumbnail of the upload as evidence.
+
+A heavily down-scaled upload cannot show small edits at all: the comparison says how tall (in
+issued-image pixels) an edit must be to be decided, and says so in words below a third of the
+issued size."""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw
+
+from veriflow.forensics.alignment import Array, Matrix, align, box_mean, luminance, warp, window_max, window_min
+
+DIFF_THRESHOLD = 0.09  # in luminance (0..1) after matching, on blurred pictures
+TOLERANCE_PX = 1  # a pixel of misalignment is forgiven
+FIT_SHARE = 0.02  # the local brightness/contrast window, as a share of the long side
+FIT_EPS = 0.03 ** 2  # flat windows keep their mean rather than stretching noise
+BLOCK_SHARE = 1 / 160  # block edge as a share of the long side
+MIN_BLOCK = 4
+BLOCK_FILL = 0.06  # a block counts when this share of its pixels differ
+MIN_REGION_PX = 12  # differing pixels a region needs at least (upload pixels) ...
+MIN_REGION_SHARE = 0.00002  # ... and as a share of the upload's pixels
+MIN_STRENGTH = 0.2
+MARGIN_SHARE = 0.01  # the upload's edge where the issued image runs out is not compared
+MIN_GLYPH_UPLOAD_PX = 12  # the smallest glyph height the comparison resolves, in upload pixels
+SMALL_SCALE = 0.35  # below, small edits cannot be decided and the comparison says so
+OVERLAY_SIZE = 800
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Region:
+    box_upload: Box  # x0, y0, x1, y1 in upload pixels (x1, y1 exclusive)
+    box_registered: Box  # the same region in issued-image pixels
+    strength: float  # 0..1: how strongly the pixels disagree
+    area_share: float  # of the compared upload area
+
+
+@dataclass(frozen=True)
+class Comparison:
+    aligned: bool
+    inliers: int
+    scale: float  # upload size relative to the issued image
+    pixels_match: bool
+    regions: list[Region] = field(default_factory=list)
+    smallest_decidable_px: int = 0  # smallest text edit (height, issued-image pixels) still decidable
+    note: str | None = None
+    overlay_png: bytes = b""
+    duration_ms: int = 0
+
+
+def compare(upload: Image.Image, registered: Image.Image) -> Comparison:
+    """Align `registered` (the issued image) onto `upload` and report where their pixels differ."""
+    started = time.perf_counter()
+    up, reg = luminance(upload), luminance(registered)
+    found, inliers = align(up, reg)
+    if found is None:
+        return Comparison(aligned=False, inliers=inliers, scale=0.0, pixels_match=False,
+                          note="The upload could not be aligned with the issued certificate: it does not show "
+                               "the same document.",
+                          overlay_png=_overlay(upload, []), duration_ms=_since(started))
+    scale = found.scale
+    warped, valid = _issued_in_upload_frame(registered, found.homography, scale, up.shape)
+    difference, compared = _difference(up, warped, valid)
+    regions = _regions(difference, compared, found.homography, reg.shape)
+    decidable = math.ceil(MIN_GLYPH_UPLOAD_PX / max(scale, 1e-6))
+    note = None
+    if scale < SMALL_SCALE:
+        note = (f"The upload is {scale:.0%} of the issued image's size: text edits smaller than about "
+                f"{decidable} pixels high in the issued image cannot be decided from its pixels.")
+    return Comparison(aligned=True, inliers=found.inliers, scale=round(scale, 4), pixels_match=not regions,
+                      regions=regions, smallest_decidable_px=decidable, note=note,
+                      overlay_png=_overlay(upload, [r.box_upload for r in regions]), duration_ms=_since(started))
+
+
+def _since(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _issued_in_upload_frame(registered: Image.Image, homography: Matrix, scale: float,
+                            shape: tuple[int, int]) -> tuple[Array, NDArray[np.bool_]]:
+    """The issued image resampled into the upload's frame; shrunk first (Lanczos) when the upload is
+    smaller, so the comparison sees the same detail in both."""
+    gray = registered.convert("L")
+    if scale < 0.9:
+        size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
+        factors = np.diag([size[0] / gray.width, size[1] / gray.height, 1.0])
+        gray = gray.resize(size, Image.Resampling.LANCZOS)
+        homography = homography @ np.linalg.inv(factors)
+    return warp(luminance(gray), homography, shape)
+
+
+def _difference(up: Array, issued: Array, valid: NDArray[np.bool_]) -> tuple[Array, NDArray[np.bool_]]:
+    """Per-pixel disagreement after local brightness/contrast matching, tolerant of a pixel of shift.
+    The local fit runs twice: the second leaves out what the first found differing, so an edit does
+    not drag the fit of the paper around it (no halo around a region)."""
+    long_side = max(up.shape)
+    up_s = box_mean(up, 1)
+    issued_s = box_mean(np.where(valid, issued, up), 1)
+    radius = max(4, round(FIT_SHARE * long_side))
+    difference = _disagreement(up_s, _predicted(up_s, issued_s, None, radius))
+    differing = window_max((difference > DIFF_THRESHOLD / 2).astype(np.float32), TOLERANCE_PX + 1)
+    if differing.any():
+        difference = _disagreement(up_s, _predicted(up_s, issued_s, 1.0 - differing, radius))
+    margin = max(radius, round(MARGIN_SHARE * long_side))
+    compared = window_min(valid.astype(np.float32), margin) > 0.5
+    compared[:margin] = False
+    compared[-margin:] = False
+    compared[:, :margin] = False
+    compared[:, -margin:] = False
+    return np.where(compared, difference, 0).astype(np.float32), compared
+
+
+def _predicted(up: Array, issued: Array, weight: Array | None, radius: int) -> Array:
+    """The upload as a local linear function of the issued image (gain and offset per window),
+    fitted on the pixels `weight` keeps."""
+    if weight is None:
+        def mean(values: Array) -> Array:
+            return box_mean(values, radius)
+    else:
+        total = box_mean(weight, radius)
+        kept = total > 0.05
+
+        def mean(values: Array) -> Array:
+            plain = box_mean(values, radius)
+            weighted = box_mean(values * weight, radius) / np.maximum(total, 1e-6)
+            return np.where(kept, weighted, plain)
+    mean_u, mean_i = mean(up), mean(issued)
+    cov = mean(up * issued) - mean_u * mean_i
+    var = mean(issued * issued) - mean_i * mean_i
+    gain: Array = np.asarray(np.clip(cov / (np.maximum(var, 0) + FIT_EPS), 0.0, 2.0), dtype=np.float32)
+    offset: Array = np.asarray(mean_u - gain * mean_i, dtype=np.float32)
+    gain, offset = box_mean(gain, radius), box_mean(offset, radius)
+    return np.asarray(gain * issued + offset, dtype=np.float32)
+
+
+def _disagreement(up: Array, predicted: Array) -> Array:
+    """How far each picture's value lies outside the range the other shows within the tolerance
+    (the smaller of the two: both must disagree)."""
+    lo_p, hi_p = window_min(predicted, TOLERANCE_PX), window_max(predicted, TOLERANCE_PX)
+    lo_u, hi_u = window_min(up, TOLERANCE_PX), window_max(up, TOLERANCE_PX)
+    to_issued = np.maximum(lo_p - up, 0) + np.maximum(up - hi_p, 0)
+    to_upload = np.maximum(lo_u - predicted, 0) + np.maximum(predicted - hi_u, 0)
+    return np.asarray(np.minimum(to_issued, to_upload), dtype=np.float32)
+
+
+def _regions(difference: Array, compared: NDArray[np.bool_], homography: Matrix,
+             registered_shape: tuple[int, int]) -> list[Region]:
+    height, width = difference.shape
+    block = max(MIN_BLOCK, round(BLOCK_SHARE * max(height, width)))
+    strong = difference > DIFF_THRESHOLD
+    rows, cols = math.ceil(height / block), math.ceil(width / block)
+    padded = np.zeros((rows * block, cols * block), bool)
+    padded[:height, :width] = strong
+    counts = padded.reshape(rows, block, cols, block).sum(axis=(1, 3))
+    flagged = counts >= BLOCK_FILL * block * block
+    joined = window_max(flagged.astype(np.float32), 1) > 0.5  # neighbouring letters form one region
+    seen = np.zeros_like(joined)
+    total = max(1, int(compared.sum()))
+    min_pixels = max(MIN_REGION_PX, MIN_REGION_SHARE * height * width)
+    regions: list[Region] = []
+    for start_r, start_c in zip(*np.nonzero(flagged), strict=True):
+        if seen[start_r, start_c]:
+            continue
+        members: list[tuple[int, int]] = []
+        queue = deque([(int(start_r), int(start_c))])
+        seen[start_r, start_c] = True
+        while queue:
+            r, c = queue.popleft()
+            members.append((r, c))
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    nr, nc = r + dr, c + dc
+                    if 0 <= nr < rows and 0 <= nc < cols and joined[nr, nc] and not seen[nr, nc]:
+                        seen[nr, nc] = True
+                        queue.append((nr, nc))
+        cells = np.array(members)
+        r0, c0 = cells.min(axis=0)
+        r1, c1 = cells.max(axis=0) + 1
+        y0, y1, x0, x1 = r0 * block, min(height, r1 * block), c0 * block, min(width, c1 * block)
+        window = strong[y0:y1, x0:x1] & _cells_mask(cells - [r0, c0], (r1 - r0, c1 - c0), block)[:y1 - y0, :x1 - x0]
+        pixels = int(window.sum())
+        if pixels < min_pixels:
+            continue
+        ys, xs = np.nonzero(window)
+        strength = float(np.clip(difference[y0:y1, x0:x1][window].mean() / 0.35, 0.0, 1.0))
+        if strength < MIN_STRENGTH:
+            continue
+        box = (x0 + int(xs.min()), y0 + int(ys.min()), x0 + int(xs.max()) + 1, y0 + int(ys.max()) + 1)
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        regions.append(Region(box_upload=box, box_registered=_to_registered(box, homography, registered_shape),
+                              strength=round(strength, 3), area_share=round(area / total, 5)))
+    return sorted(regions, key=lambda region: -region.strength * region.area_share)
+
+
+def _cells_mask(cells: NDArray[np.int64], grid: tuple[int, int], block: int) -> NDArray[np.bool_]:
+    mask = np.zeros(grid, bool)
+    mask[cells[:, 0], cells[:, 1]] = True
+    return np.repeat(np.repeat(mask, block, axis=0), block, axis=1)
+
+
+def _to_registered(box: Box, homography: Matrix, shape: tuple[int, int]) -> Box:
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], dtype=np.float64)
+    mapped = corners @ np.linalg.inv(homography).T
+    mapped = mapped[:, :2] / mapped[:, 2:3]
+    height, width = shape
+    return (int(np.clip(np.floor(mapped[:, 0].min()), 0, width)), int(np.clip(np.floor(mapped[:, 1].min()), 0, height)),
+            int(np.clip(np.ceil(mapped[:, 0].max()), 0, width)), int(np.clip(np.ceil(mapped[:, 1].max()), 0, height)))
+
+
+def _overlay(upload: Image.Image, boxes: list[Box]) -> bytes:
+    """A thumbnail of the upload (at most 800 px) with the differing regions in red."""
+    thumbnail = upload.convert("RGB")
+    factor = min(1.0, OVERLAY_SIZE / max(thumbnail.size))
+    if factor < 1.0:
+        size = (max(1, round(thumbnail.width * factor)), max(1, round(thumbnail.height * factor)))
+        thumbnail = thumbnail.resize(size, Image.Resampling.LANCZOS)
+    draw = ImageDraw.Draw(thumbnail)
+    for x0, y0, x1, y1 in boxes:
+        draw.rectangle((math.floor(x0 * factor) - 2, math.floor(y0 * factor) - 2, math.ceil(x1 * factor) + 2,
+                        math.ceil(y1 * factor) + 2), outline=(230, 20, 20), width=3)
+    out = io.BytesIO()
+    thumbnail.save(out, "PNG", compress_level=3)
+    return out.getvalue()

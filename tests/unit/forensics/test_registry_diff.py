@@ -1,0 +1,179 @@
+"""The registry comparison on certificates made here: copies, re-saves and photos of the issued image
+match it; edited names, digits and copied decorations are found where they are; another certificate
+of the same template, or another picture altogether, never matches."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.fixtures import certificate_images as certs
+from tests.fixtures import forensic_files as files
+from veriflow.forensics import registry_diff
+from veriflow.forensics.registry_diff import Comparison
+
+SIZE = (1200, 850)
+Box = tuple[int, int, int, int]
+
+
+def _iou(a: Box, b: Box) -> float:
+    overlap = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    return overlap / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - overlap)
+
+
+def _distance(a: Box, b: Box) -> float:
+    """The gap between two boxes (0 when they touch or overlap)."""
+    dx = max(0, max(a[0], b[0]) - min(a[2], b[2]))
+    dy = max(0, max(a[1], b[1]) - min(a[3], b[3]))
+    return float(np.hypot(dx, dy))
+
+
+@pytest.fixture(scope="module")
+def issued() -> certs.Certificate:
+    return certs.certificate(seed=1, size=SIZE)
+
+
+def _best(found: Comparison, truth: Box) -> float:
+    return max((_iou(region.box_registered, truth) for region in found.regions), default=0.0)
+
+
+def test_an_exact_copy_aligns_and_matches_with_no_region(issued: certs.Certificate) -> None:
+    # Given the issued image itself as the upload
+    # When it is compared with the issued image
+    found = registry_diff.compare(issued.image, issued.image)
+    # Then it aligns at scale 1 and nothing differs
+    assert found.aligned
+    assert found.inliers >= 100
+    assert found.scale == pytest.approx(1.0, abs=0.01)
+    assert found.pixels_match
+    assert found.regions == []
+    assert found.note is None
+
+
+def test_a_resave_at_quality_60_and_scale_0_6_still_matches(issued: certs.Certificate) -> None:
+    # Given the certificate saved again as JPEG at quality 60 and shrunk to 60 %
+    upload = certs.resave(issued.image, quality=60, scale=0.6)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then JPEG noise and resampling raise no region, and the scale is measured
+    assert found.aligned
+    assert found.scale == pytest.approx(0.6, abs=0.01)
+    assert found.pixels_match, found.regions
+
+
+@pytest.mark.parametrize("seed", [3, 5])
+def test_a_photo_of_the_print_aligns_and_raises_no_false_alarm(issued: certs.Certificate, seed: int) -> None:
+    # Given a photo of a print: perspective, a lighting gradient, blur, noise, JPEG
+    upload = certs.photo_of(issued.image, seed=seed)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then it aligns and the pixels match
+    assert found.aligned
+    assert 0.9 < found.scale < 1.1
+    assert found.pixels_match, found.regions
+
+
+def test_an_edited_recipient_name_is_found_where_it_was_edited(issued: certs.Certificate) -> None:
+    # Given the recipient name painted over and rewritten, then re-saved at quality 70 and scale 0.7
+    edited, touched = certs.edit_text(issued.image, issued.fields["name"], "Robert Whitfield")
+    upload = certs.resave(edited, quality=70, scale=0.7)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then it does not match, a region covers the name (IoU >= 0.5 in issued pixels; about 0.9 measured)
+    assert found.aligned
+    assert not found.pixels_match
+    assert _best(found, issued.fields["name"]) >= 0.5, found.regions
+    # And no region lies away from the edit
+    assert all(_distance(region.box_registered, touched) < 20 for region in found.regions), found.regions
+    # And the region's upload box is the registered box at the upload's scale
+    best = max(found.regions, key=lambda region: _iou(region.box_registered, issued.fields["name"]))
+    assert _iou(best.box_upload, certs.scale_box(best.box_registered, 0.7)) > 0.8
+    assert 0 < best.area_share < 0.1
+    assert 0.2 <= best.strength <= 1.0
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.75])
+def test_one_changed_digit_of_the_id_is_found_at_the_digit(issued: certs.Certificate, scale: float) -> None:
+    # Given one digit of the certificate id changed (the last one), saved at quality 80; the digit is
+    # about 20 px high here, so at scale 0.5 (10 px in the upload) it is below what can be decided
+    edited, digit = certs.edit_digit(issued.image, issued.fields["id"], issued.texts["id"], issued.sizes["id"])
+    upload = certs.resave(edited, quality=80, scale=scale)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then a region overlaps the digit (IoU >= 0.3 accepted for one glyph; 0.5-0.65 measured)
+    assert digit[3] - digit[1] >= found.smallest_decidable_px
+    assert not found.pixels_match
+    assert _best(found, digit) >= 0.3, (digit, found.regions)
+    assert all(_distance(region.box_registered, digit) < 20 for region in found.regions), found.regions
+
+
+def test_a_decoration_copied_elsewhere_is_located(issued: certs.Certificate) -> None:
+    # Given the seal copied onto the empty paper left of the signature, saved at scale 0.75
+    edited, pasted = certs.copy_move(issued.image, issued.fields["seal"], (190, 470))
+    upload = certs.resave(edited, quality=80, scale=0.75)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then the pasted copy is the region found
+    assert not found.pixels_match
+    assert _best(found, pasted) >= 0.5, (pasted, found.regions)
+
+
+def test_another_certificate_of_the_same_template_never_matches(issued: certs.Certificate) -> None:
+    # Given a certificate of the same template issued to someone else (name, date and id differ)
+    other = certs.certificate(seed=2, size=SIZE)
+    assert other.texts["name"] != issued.texts["name"]
+    # When it is compared with the issued image
+    found = registry_diff.compare(other.image, issued.image)
+    # Then it may align (same layout) but never matches: the name and the id show up as regions
+    assert not found.pixels_match
+    assert found.regions
+    assert _best(found, issued.fields["name"]) >= 0.5
+    assert max(_iou(region.box_registered, issued.fields["id"]) for region in found.regions) > 0.3
+
+
+@pytest.mark.parametrize("picture", ["noise", "scene"])
+def test_an_unrelated_picture_does_not_align(issued: certs.Certificate, picture: str) -> None:
+    # Given random noise, or a photo-like scene, as the upload
+    upload = (Image.effect_noise(SIZE, 60).convert("RGB") if picture == "noise"
+              else files.scene(size=SIZE, seed=3))
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then it does not align, does not match, and reports no region
+    assert not found.aligned
+    assert not found.pixels_match
+    assert found.regions == []
+    assert found.note is not None
+
+
+def test_a_strongly_downscaled_upload_says_small_edits_cannot_be_decided(issued: certs.Certificate) -> None:
+    # Given the certificate at 75 % and at 25 % of its size
+    fair = registry_diff.compare(certs.resave(issued.image, quality=85, scale=0.75), issued.image)
+    tiny = registry_diff.compare(certs.resave(issued.image, quality=85, scale=0.25), issued.image)
+    # Then both align; only the tiny one carries a note, and the smallest decidable edit grows
+    assert fair.aligned
+    assert tiny.aligned
+    assert tiny.scale == pytest.approx(0.25, abs=0.01)
+    assert fair.note is None
+    assert tiny.note is not None
+    assert "cannot be decided" in tiny.note
+    assert tiny.smallest_decidable_px > 2 * fair.smallest_decidable_px
+    assert fair.smallest_decidable_px >= registry_diff.MIN_GLYPH_UPLOAD_PX
+
+
+def test_the_overlay_is_a_png_thumbnail_of_at_most_800_pixels(issued: certs.Certificate) -> None:
+    # Given an upload with an edited name, larger than the overlay size
+    edited, _ = certs.edit_text(issued.image, issued.fields["name"], "Robert Whitfield")
+    # When it is compared
+    found = registry_diff.compare(edited, issued.image)
+    # Then the overlay is a PNG of at most 800 px with red drawn on it
+    overlay = Image.open(io.BytesIO(found.overlay_png))
+    assert overlay.format == "PNG"
+    assert max(overlay.size) <= 800
+    assert overlay.size[0] / overlay.size[1] == pytest.approx(SIZE[0] / SIZE[1], abs=0.01)
+    pixels = np.asarray(overlay.convert("RGB")).astype(int)
+    red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
+    assert red.sum() > 100
+    assert found.duration_ms > 0
