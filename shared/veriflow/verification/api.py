@@ -42,11 +42,14 @@ def to_public(upload: Upload) -> UploadPublic:
     )
 
 
-def report_public(report: VerificationReport) -> VerificationPublic:
+def report_public(report: VerificationReport, whole: bool = True) -> VerificationPublic:
+    """The report; for the issuer of a forged certificate (`whole` False), its registry and chain layers."""
     expires_at = utcnow() + timedelta(seconds=get_verification_settings().evidence_link_expiry_s)
     layers = []
     for stored in report.layers:
         layer = LayerResult.model_validate(stored)
+        if not whole and layer.layer not in service.ISSUER_LAYERS:
+            continue
         links = [EvidenceLink(name=name, url=storage.evidence_link(key), expires_at=expires_at)
                  for name, key in sorted(layer.evidence.items())]
         layers.append(LayerPublic(layer=layer.layer, status=layer.status, score=layer.score, weight=layer.weight,
@@ -74,4 +77,4 @@ def get_upload(upload_id: uuid.UUID, session: SessionDep, principal: CurrentPrin
 def get_verification(verification_id: uuid.UUID, session: SessionDep,
                      principal: CurrentPrincipal) -> VerificationPublic:
     """The report: trust score, confidence, verdict, and each layer with its evidence."""
-    return report_public(service.report(session, principal, verification_id))
+    return report_public(*service.report(session, principal, verification_id))

@@ -69,7 +69,7 @@ def check(certificate_id: uuid.UUID, document: ProofDocument, reader: Any) -> As
     }
     if checked.status == "unavailable":
         detail = next(step.detail for step in checked.steps if step.status == "unavailable")
-        raise ChainUnavailableError(f"The chain node could not be asked: {detail}.")
+        raise ChainUnavailableError(f"{detail[:1].upper()}{detail[1:]}.")
     if checked.status == "pending":
         detail = next(step.detail for step in checked.steps if step.status == "pending")
         return Assessment.skipped(f"The anchor of certificate {certificate_id} is not final yet: {detail}.", **facts)

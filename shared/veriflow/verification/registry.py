@@ -33,6 +33,10 @@ PHASH_NEAR_BITS = 10  # re-saves, resizes and photos of one image stay within th
 MAX_NEAR_ROWS = 500  # rows sharing a band read at most (a popular template), then ranked by distance
 MAX_CANDIDATES = 3  # registered images compared with the upload at most
 ISSUED = ("issued", "anchored")
+# Without a claimed id, a copy counts as altered only when its differences look like edits (a few
+# fields: name, date, id); beyond that it is another document that shares the layout.
+EDIT_MAX_REGIONS = 3
+EDIT_MAX_SHARE = 0.05
 Via = Literal["sha256", "claimed", "phash"]
 NOT_ISSUED_HERE = "Not issued here: no certificate issued on this service matches this document."
 
@@ -163,13 +167,13 @@ def assess(upload: Image, lookup: Lookup, load: Loader, compare: Comparer) -> As
         compared.append((candidate, comparison))
     aligned = [(candidate, comparison) for candidate, comparison in compared if comparison.aligned]
     claimed = next((pair for pair in compared if pair[0].via == "claimed"), None)
-    if claimed is not None and claimed in aligned:
+    if claimed is not None and claimed[1].aligned:
         return _edited(*claimed, lookup)
     if claimed is not None:
         return _unlike_claimed(claimed[0], lookup)
-    if len(aligned) == 1 and lookup.look_alikes <= 1:
+    if len(aligned) == 1 and lookup.look_alikes <= 1 and _looks_edited(aligned[0][1]):
         return _edited(*aligned[0], lookup)
-    if aligned:
+    if aligned and lookup.look_alikes > 1:
         candidate, comparison = min(aligned, key=lambda pair: sum(r.area_share for r in pair[1].regions))
         return Assessment.skipped(
             f"The document looks like {lookup.look_alikes} certificates of one template issued here and matches "
@@ -177,6 +181,11 @@ def assess(upload: Image, lookup: Lookup, load: Loader, compare: Comparer) -> As
             look_alikes=lookup.look_alikes, nearest_certificate_id=str(candidate.certificate.id),
             regions=len(comparison.regions))
     return Assessment.skipped(NOT_ISSUED_HERE, look_alikes=lookup.look_alikes)
+
+
+def _looks_edited(comparison: Comparison) -> bool:
+    return (0 < len(comparison.regions) <= EDIT_MAX_REGIONS
+            and sum(region.area_share for region in comparison.regions) <= EDIT_MAX_SHARE)
 
 
 def _facts(candidate: Candidate, match: str, comparison: Comparison | None, lookup: Lookup) -> dict[str, Any]:
@@ -193,7 +202,8 @@ def _facts(candidate: Candidate, match: str, comparison: Comparison | None, look
 
 
 def _region(region: Any) -> dict[str, Any]:
-    return {"box_upload": list(region.box_upload), "box_registered": list(region.box_registered),
+    return {"box_upload": [int(v) for v in region.box_upload],
+            "box_registered": [int(v) for v in region.box_registered],
             "strength": round(float(region.strength), 3), "area_share": round(float(region.area_share), 5)}
 
 
@@ -240,7 +250,7 @@ def _matched(candidate: Candidate, match: str, comparison: Comparison | None, lo
 def _edited(candidate: Candidate, comparison: Comparison, lookup: Lookup) -> Assessment:
     from veriflow.core.types import utcnow
 
-    boxes = "; ".join(f"({', '.join(str(v) for v in region.box_upload)})" for region in comparison.regions[:5])
+    boxes = "; ".join(f"({', '.join(str(int(v)) for v in region.box_upload)})" for region in comparison.regions[:5])
     what = (f"{len(comparison.regions)} region(s) differ from it at {boxes} (upload pixels)" if comparison.regions
             else "its pixels differ from it")
     findings = [Finding(

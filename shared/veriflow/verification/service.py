@@ -58,12 +58,36 @@ def get(session: Session, principal: Principal, upload_id: uuid.UUID) -> Upload:
     return upload
 
 
-def report(session: Session, principal: Principal, upload_id: uuid.UUID) -> VerificationReport:
+# What the issuer of a forged certificate sees of the forgery's report: where it was altered and
+# the proof, never the uploader's own data (their file's metadata, their place).
+ISSUER_LAYERS = frozenset({"registry", "chain"})
+
+
+def report(session: Session, principal: Principal, upload_id: uuid.UUID) -> tuple[VerificationReport, bool]:
+    """The report, and whether the reader sees all of it (else only ISSUER_LAYERS)."""
     upload = session.get(Upload, upload_id)
     found = session.get(VerificationReport, upload_id) if upload is not None else None
-    if upload is None or found is None or not may_read(session, principal, upload):
+    if upload is None or found is None:
         raise NotFound(NO_REPORT)
-    return found
+    if may_read(session, principal, upload):
+        return found, True
+    if _issuer_may_read(session, principal, found):
+        return found, False
+    raise NotFound(NO_REPORT)
+
+
+def _issuer_may_read(session: Session, principal: Principal, found: VerificationReport) -> bool:
+    """Members (with verifications:read) of the organization whose certificate the upload is an
+    altered copy of: the tamper notice sends them here."""
+    registry = next((layer for layer in found.layers if layer.get("layer") == "registry"), None)
+    facts = (registry or {}).get("facts") or {}
+    if facts.get("match") != "edited" or not facts.get("org_id"):
+        return False
+    try:
+        check_org_permission(session, principal, uuid.UUID(str(facts["org_id"])), VERIFICATIONS_READ)
+    except (NotFound, Forbidden, ValueError):
+        return False
+    return True
 
 
 def may_read(session: Session, principal: Principal, upload: Upload) -> bool:

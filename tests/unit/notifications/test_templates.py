@@ -25,6 +25,8 @@ SAMPLE_DATA = {
     "system.broadcast": {"title": "Hello", "body": "First.\n\nSecond."},
     "certificates.issued": {"recipient_name": "Ada", "title": "Engines 101", "issuer_name": "Acme",
                             "verify_url": "https://api.example/v1/verify/c"},
+    "certificates.tamper_detected": {"certificate_id": "c", "title": "Engines 101", "recipient_name": "Ada",
+                                     "verification_id": "v", "regions": [{"box_registered": [10, 20, 30, 40]}]},
     "verification.completed": {"verdict": "authentic", "trust_score": 91, "confidence": 0.5,
                                "verification_id": "v"},
     "notifications.digest": {"items": [{"subject": "One", "text": "First"}, {"subject": "Two", "text": "Second"}]},
