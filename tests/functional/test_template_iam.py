@@ -83,3 +83,18 @@ def test_oidc_client_secrets_are_readable_by_auth_under_their_prefix_only(templa
     assert not _may(auth, "secretsmanager", "GetSecretValue", {"SecretId": arn.replace("/oidc/", "/other/")})
     users = template_cloud.principals["UsersApiFunction"]
     assert not _may(users, "secretsmanager", "GetSecretValue", {"SecretId": arn})
+
+
+def test_only_the_vision_layer_may_read_the_ai_provider_key(template_cloud: LocalCloud) -> None:
+    secret = template_cloud.resources["AiProviderSecret"].arn
+    readers = {lid for lid, p in template_cloud.principals.items() if _may(p, "secretsmanager", "GetSecretValue",
+                                                                             {"SecretId": secret})}
+    assert readers == {"VisionLayerFunction"}
+
+
+def test_the_registry_layer_reads_issued_images_and_never_those_being_checked(template_cloud: LocalCloud) -> None:
+    bucket = template_cloud.functions["RegistryLayerFunction"].environment()["CERTIFICATE_IMAGES_BUCKET"]
+    registry = template_cloud.principals["RegistryLayerFunction"]
+    assert _may(registry, "s3", "GetObject", {"Bucket": bucket, "Key": "issued/org/cert.png"})
+    assert not _may(registry, "s3", "GetObject", {"Bucket": bucket, "Key": "incoming/org/cert/abc"})
+    assert not _may(registry, "s3", "PutObject", {"Bucket": bucket, "Key": "issued/org/cert.png"})
