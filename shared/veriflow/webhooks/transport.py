@@ -7,10 +7,7 @@ and the worker's batch. At the deadline the connection is shut, whatever it is d
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import socket
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +15,7 @@ from dataclasses import dataclass
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError
 
+from veriflow.core.deadline import Deadline
 from veriflow.webhooks.ssrf import Target, UnsafeUrl, parse, resolve
 
 TIMEOUT_S = 15.0  # the whole attempt: connect, TLS, request, status, headers and what is read of the body
@@ -50,7 +48,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, allow_localhost: 
     except UnsafeUrl as exc:
         return Outcome(None, None, f"refused: {exc}", _ms(started))
     connection = _connection(target, address, budget)
-    deadline = _Deadline(connection, budget)
+    deadline = Deadline(connection, budget)
     status: int | None = None
     try:
         connection.connect()
@@ -77,32 +75,6 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, allow_localhost: 
     finally:
         deadline.cancel()
         connection.close()
-
-
-class _Deadline:
-    """Shuts the connection's socket when the attempt's time is up: a blocked read returns at once."""
-
-    def __init__(self, connection: HTTPConnection, seconds: float) -> None:
-        self._connection = connection
-        self._passed = threading.Event()
-        self._timer = threading.Timer(seconds, self._cut)
-        self._timer.daemon = True
-        self._timer.start()
-
-    @property
-    def passed(self) -> bool:
-        return self._passed.is_set()
-
-    def _cut(self) -> None:
-        self._passed.set()
-        sock = self._connection.sock
-        if sock is not None:
-            # The plain socket's shutdown (not TLS's): the peer need not cooperate. Closed already: fine.
-            with contextlib.suppress(OSError):
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-    def cancel(self) -> None:
-        self._timer.cancel()
 
 
 def _connection(target: Target, address: str, budget: float) -> HTTPConnection:
