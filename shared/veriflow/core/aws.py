@@ -23,13 +23,14 @@ def _loader() -> Any:
     return create_loader()
 
 
-def _new_client(service: str) -> Any:
+def _new_client(service: str, config: Any = None) -> Any:
     import boto3
     import botocore.session
     from botocore.config import Config
 
     settings = get_settings()
-    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
+    if config is None:
+        config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=10)
     # A session per client (sessions are not thread-safe), all over the one loader.
     core_session = botocore.session.get_session()
     core_session.register_component("data_loader", _loader())
@@ -52,6 +53,13 @@ def client(service: str) -> Any:
             if found is None:
                 found = _clients[service] = _new_client(service)
     return found
+
+
+def dedicated_client(service: str, config: Any) -> Any:
+    """A client of its own, with `config` (a botocore Config: its timeouts and retries), for a
+    caller whose calls differ from the shared client's (an AI model that answers in seconds, with
+    retries of its own)."""
+    return _new_client(service, config)
 
 
 def reset_clients() -> None:

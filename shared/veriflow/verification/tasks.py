@@ -173,19 +173,50 @@ def chain(task: LayerInput) -> Assessment:
     return chain_check.check(certificate_id, document, reader)
 
 
-def _not_yet(reason: str) -> Callable[[LayerInput], Assessment]:
-    def skipped(task: LayerInput) -> Assessment:
-        return Assessment.skipped(reason)
+VISION_MAX_SIDE = 2048  # what providers read well and accept (Bedrock: 8,000 px and 3.75 MB at most)
 
-    return skipped
+
+def vision(task: LayerInput) -> Assessment:
+    from veriflow.ai.chain import chain_from_settings
+    from veriflow.ai.settings import get_ai_settings
+    from veriflow.forensics import vision as analysis
+
+    settings = get_ai_settings()
+    chain = chain_from_settings(settings)
+    if not chain.providers:
+        return Assessment.skipped("No AI provider is configured.")
+    registry: dict[str, Any] = task.registry or {}
+    facts = registry.get("facts")
+    matched = registry.get("status") == "ok" and isinstance(facts, dict)
+    record = analysis.RegistryRecord.from_facts(facts.get("record")) if matched and isinstance(facts, dict) else None
+    image, media_type = _for_model(_read(task), task.kind)
+    return analysis.analyse(image, media_type, record, chain, settings.ai_max_tokens)
+
+
+def _for_model(data: bytes, kind: str) -> tuple[bytes, Any]:
+    """The file as a provider reads it: a JPEG or PNG no larger than VISION_MAX_SIDE (a PDF's first page)."""
+    import io
+
+    from veriflow.verification.registry import decode
+
+    if kind in ("jpeg", "png") and len(data) <= 3_500_000:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as opened:
+            if max(opened.size) <= VISION_MAX_SIDE:
+                return data, f"image/{kind}"
+    image = decode(data, kind, get_verification_settings().upload_max_pixels)
+    image.thumbnail((VISION_MAX_SIDE, VISION_MAX_SIDE))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue(), "image/jpeg"
 
 
 ANALYSES: dict[LayerName, Callable[[LayerInput], Assessment]] = {
     "metadata": metadata,
     "ela": ela,
     "geo": geo,
-    # Until an AI provider is wired in, the vision layer says so and weighs nothing.
-    "vision": _not_yet("The AI vision layer is not available yet: no provider is configured."),
+    "vision": vision,
     "registry": registry,
     "chain": chain,
 }
