@@ -89,6 +89,7 @@ class OpenAiCompatibleProvider:
         deadline = Deadline(connection, timeout_s)
         try:
             connection.connect()
+            deadline.connected()
             if deadline.passed:
                 raise TimeoutError
             connection.request("POST", self._path, body=body, headers=headers, preload_content=False)

@@ -17,6 +17,7 @@ class Deadline:
 
     def __init__(self, connection: Any, seconds: float) -> None:
         self._connection = connection
+        self._socket: Any = None
         self._passed = threading.Event()
         self._timer = threading.Timer(seconds, self._cut)
         self._timer.daemon = True
@@ -26,9 +27,14 @@ class Deadline:
     def passed(self) -> bool:
         return self._passed.is_set()
 
+    def connected(self) -> None:
+        """Hold the connected socket: an answer that will close the connection takes the socket from
+        the connection object, and the deadline must still reach it."""
+        self._socket = self._connection.sock
+
     def _cut(self) -> None:
         self._passed.set()
-        sock = self._connection.sock
+        sock = self._connection.sock or self._socket
         if sock is not None:
             # The plain socket's shutdown (not TLS's): the peer need not cooperate. Closed already: fine.
             with contextlib.suppress(OSError):

@@ -52,6 +52,7 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, allow_localhost: 
     status: int | None = None
     try:
         connection.connect()
+        deadline.connected()
         if deadline.passed:  # it fired while there was no socket to shut yet
             raise TimeoutError
         connection.request("POST", target.path, body=body, headers={**headers, "host": target.host_header},

@@ -79,9 +79,12 @@ def drip() -> Iterator[Any]:
 # then a dripped body.
 SLOW_HEAD = (b"", b"HTTP/1.1 200 OK\r\nx-padding: ")
 SLOW_BODY = (b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 100000\r\n\r\n", b"")
+# An answer that will close the connection hands its socket from the connection to the response.
+SLOW_CLOSING_BODY = (b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 100000\r\n\r\n", b"")
 
 
-@pytest.mark.parametrize("answer", [SLOW_HEAD, SLOW_BODY], ids=["slow-head", "slow-body"])
+@pytest.mark.parametrize("answer", [SLOW_HEAD, SLOW_BODY, SLOW_CLOSING_BODY],
+                         ids=["slow-head", "slow-body", "slow-closing-body"])
 def test_a_dripping_receiver_is_cut_at_the_deadline(drip: Any, answer: tuple[bytes, bytes]) -> None:
     # GIVEN a receiver that answers one byte every 0.1 s
     receiver = drip(*answer)
