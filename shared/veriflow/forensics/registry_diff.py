@@ -41,6 +41,7 @@ BLOCK_FILL = 0.06  # a block counts when this share of its pixels differ
 MIN_REGION_PX = 12  # differing pixels a region needs at least (upload pixels) ...
 MIN_REGION_SHARE = 0.00002  # ... and as a share of the upload's pixels
 MIN_STRENGTH = 0.2
+INK_CONTRAST = 0.35  # darker than the paper around it by this much: a stroke
 MARGIN_SHARE = 0.01  # the upload's edge where the issued image runs out is not compared
 MIN_GLYPH_UPLOAD_PX = 12  # the smallest glyph height the comparison resolves, in upload pixels
 SMALL_SCALE = 0.35  # below, small edits cannot be decided and the comparison says so
@@ -82,8 +83,8 @@ def compare(upload: Image.Image, registered: Image.Image) -> Comparison:
                           overlay_png=_overlay(upload, []), duration_ms=_since(started))
     scale = found.scale
     warped, valid = _issued_in_upload_frame(registered, found.homography, scale, up.shape)
-    difference, compared = _difference(up, warped, valid)
-    regions = _regions(difference, compared, found.homography, reg.shape)
+    difference, compared, darker = _difference(up, warped, valid)
+    regions = _regions(difference, compared, darker, found.homography, reg.shape)
     decidable = math.ceil(MIN_GLYPH_UPLOAD_PX / max(scale, 1e-6))
     note = None
     if scale < SMALL_SCALE:
@@ -111,48 +112,87 @@ def _issued_in_upload_frame(registered: Image.Image, homography: Matrix, scale: 
     return warp(luminance(gray), homography, shape)
 
 
-def _difference(up: Array, issued: Array, valid: NDArray[np.bool_]) -> tuple[Array, NDArray[np.bool_]]:
-    """Per-pixel disagreement after local brightness/contrast matching, tolerant of a pixel of shift.
+def _difference(up: Array, issued: Array, valid: NDArray[np.bool_]) -> tuple[Array, NDArray[np.bool_], Array]:
+    """Per-pixel disagreement after local brightness/contrast matching, tolerant of a pixel of shift;
+    where it was compared; and the darker of the two pictures (the strokes either one shows).
     The local fit runs twice: the second leaves out what the first found differing, so an edit does
     not drag the fit of the paper around it (no halo around a region)."""
     long_side = max(up.shape)
     up_s = box_mean(up, 1)
     issued_s = box_mean(np.where(valid, issued, up), 1)
     radius = max(4, round(FIT_SHARE * long_side))
-    difference = _disagreement(up_s, _predicted(up_s, issued_s, None, radius))
+    predicted = _predicted(up_s, issued_s, None, radius)
+    difference = _disagreement(up_s, predicted)
     differing = window_max((difference > DIFF_THRESHOLD / 2).astype(np.float32), TOLERANCE_PX + 1)
     if differing.any():
-        difference = _disagreement(up_s, _predicted(up_s, issued_s, 1.0 - differing, radius))
+        predicted = _predicted(up_s, issued_s, 1.0 - differing, radius)
+        difference = _disagreement(up_s, predicted)
     margin = max(radius, round(MARGIN_SHARE * long_side))
     compared = window_min(valid.astype(np.float32), margin) > 0.5
     compared[:margin] = False
     compared[-margin:] = False
     compared[:, :margin] = False
     compared[:, -margin:] = False
-    return np.where(compared, difference, 0).astype(np.float32), compared
+    return np.where(compared, difference, 0).astype(np.float32), compared, np.minimum(up_s, predicted)
 
 
 def _predicted(up: Array, issued: Array, weight: Array | None, radius: int) -> Array:
     """The upload as a local linear function of the issued image (gain and offset per window),
-    fitted on the pixels `weight` keeps."""
-    if weight is None:
-        def mean(values: Array) -> Array:
-            return box_mean(values, radius)
-    else:
-        total = box_mean(weight, radius)
-        kept = total > 0.05
-
-        def mean(values: Array) -> Array:
-            plain = box_mean(values, radius)
-            weighted = box_mean(values * weight, radius) / np.maximum(total, 1e-6)
-            return np.where(kept, weighted, plain)
-    mean_u, mean_i = mean(up), mean(issued)
-    cov = mean(up * issued) - mean_u * mean_i
-    var = mean(issued * issued) - mean_i * mean_i
+    fitted on the pixels `weight` keeps. Gain and offset are smooth, so the windowed sums run on a
+    picture shrunk by a quarter of the radius and the fields are interpolated back."""
+    factor = max(1, radius // 4)
+    small_radius = max(1, round(radius / factor))
+    ones = np.ones_like(up) if weight is None else weight
+    sums = [_shrink(values, factor) for values in (ones, ones * up, ones * issued, ones * up * issued,
+                                                   ones * issued * issued)]
+    plain = [_shrink(values, factor) for values in (up, issued, up * issued, issued * issued)] \
+        if weight is not None else None
+    total = box_mean(sums[0], small_radius)
+    kept = total > 0.05
+    means = []
+    for index, values in enumerate(sums[1:]):
+        weighted = box_mean(values, small_radius) / np.maximum(total, 1e-6)
+        if plain is not None:
+            weighted = np.where(kept, weighted, box_mean(plain[index], small_radius))
+        means.append(weighted)
+    mean_u, mean_i, mean_ui, mean_ii = means
+    cov = mean_ui - mean_u * mean_i
+    var = mean_ii - mean_i * mean_i
     gain: Array = np.asarray(np.clip(cov / (np.maximum(var, 0) + FIT_EPS), 0.0, 2.0), dtype=np.float32)
     offset: Array = np.asarray(mean_u - gain * mean_i, dtype=np.float32)
-    gain, offset = box_mean(gain, radius), box_mean(offset, radius)
-    return np.asarray(gain * issued + offset, dtype=np.float32)
+    gain, offset = box_mean(gain, small_radius), box_mean(offset, small_radius)
+    shape = up.shape
+    return np.asarray(_enlarge(gain, shape) * issued + _enlarge(offset, shape), dtype=np.float32)
+
+
+def _shrink(values: Array, factor: int) -> Array:
+    """Mean over factor x factor tiles (edges padded by repetition)."""
+    if factor == 1:
+        return values
+    height, width = values.shape
+    rows, cols = math.ceil(height / factor), math.ceil(width / factor)
+    padded = np.pad(values, ((0, rows * factor - height), (0, cols * factor - width)), mode="edge")
+    return np.asarray(padded.reshape(rows, factor, cols, factor).mean(axis=(1, 3)), dtype=np.float32)
+
+
+def _enlarge(values: Array, shape: tuple[int, ...]) -> Array:
+    """Bilinear interpolation of a shrunk field back to `shape`, tile centres on tile centres."""
+    height, width = shape
+    rows, cols = values.shape
+    if (rows, cols) == (height, width):
+        return values
+    factor_y, factor_x = height / rows, width / cols
+    ys = np.clip((np.arange(height, dtype=np.float32) + 0.5) / np.float32(factor_y) - 0.5, 0, rows - 1)
+    xs = np.clip((np.arange(width, dtype=np.float32) + 0.5) / np.float32(factor_x) - 0.5, 0, cols - 1)
+    y0 = np.minimum(ys.astype(np.int32), rows - 2) if rows > 1 else np.zeros(height, np.int32)
+    x0 = np.minimum(xs.astype(np.int32), cols - 2) if cols > 1 else np.zeros(width, np.int32)
+    fy = (ys - y0)[:, None] if rows > 1 else np.zeros((height, 1), np.float32)
+    fx = (xs - x0)[None, :] if cols > 1 else np.zeros((1, width), np.float32)
+    y1 = np.minimum(y0 + 1, rows - 1)
+    x1 = np.minimum(x0 + 1, cols - 1)
+    top = values[y0][:, x0] * (1 - fx) + values[y0][:, x1] * fx
+    bottom = values[y1][:, x0] * (1 - fx) + values[y1][:, x1] * fx
+    return np.asarray(top * (1 - fy) + bottom * fy, dtype=np.float32)
 
 
 def _disagreement(up: Array, predicted: Array) -> Array:
@@ -165,7 +205,7 @@ def _disagreement(up: Array, predicted: Array) -> Array:
     return np.asarray(np.minimum(to_issued, to_upload), dtype=np.float32)
 
 
-def _regions(difference: Array, compared: NDArray[np.bool_], homography: Matrix,
+def _regions(difference: Array, compared: NDArray[np.bool_], darker: Array, homography: Matrix,
              registered_shape: tuple[int, int]) -> list[Region]:
     height, width = difference.shape
     block = max(MIN_BLOCK, round(BLOCK_SHARE * max(height, width)))
@@ -207,11 +247,36 @@ def _regions(difference: Array, compared: NDArray[np.bool_], homography: Matrix,
         strength = float(np.clip(difference[y0:y1, x0:x1][window].mean() / 0.35, 0.0, 1.0))
         if strength < MIN_STRENGTH:
             continue
-        box = (x0 + int(xs.min()), y0 + int(ys.min()), x0 + int(xs.max()) + 1, y0 + int(ys.max()) + 1)
+        box = (int(x0 + xs.min()), int(y0 + ys.min()), int(x0 + xs.max()) + 1, int(y0 + ys.max()) + 1)
+        box = _whole_strokes(box, strong, darker, block)
         area = (box[2] - box[0]) * (box[3] - box[1])
         regions.append(Region(box_upload=box, box_registered=_to_registered(box, homography, registered_shape),
                               strength=round(strength, 3), area_share=round(area / total, 5)))
     return sorted(regions, key=lambda region: -region.strength * region.area_share)
+
+
+def _whole_strokes(box: Box, strong: NDArray[np.bool_], darker: Array, block: int) -> Box:
+    """The box grown over the whole strokes its differing pixels touch, in either picture (a changed
+    digit often differs in part of its glyph only), by two blocks at most on each side."""
+    height, width = strong.shape
+    x0, y0, x1, y1 = box
+    gx0, gy0 = max(0, x0 - 2 * block), max(0, y0 - 2 * block)
+    gx1, gy1 = min(width, x1 + 2 * block), min(height, y1 + 2 * block)
+    dark = darker[gy0:gy1, gx0:gx1]
+    ink = dark < float(np.percentile(dark, 90)) - INK_CONTRAST
+    seed = np.zeros_like(ink)
+    seed[y0 - gy0:y1 - gy0, x0 - gx0:x1 - gx0] = strong[y0:y1, x0:x1]
+    grown = seed
+    for _ in range(2 * block):
+        wider = ((window_max(grown.astype(np.float32), 1) > 0.5) & ink) | seed
+        if np.array_equal(wider, grown):
+            break
+        grown = wider
+    ys, xs = np.nonzero(grown)
+    if not len(xs):
+        return box
+    return (min(x0, gx0 + int(xs.min())), min(y0, gy0 + int(ys.min())), max(x1, gx0 + int(xs.max()) + 1),
+            max(y1, gy0 + int(ys.max()) + 1))
 
 
 def _cells_mask(cells: NDArray[np.int64], grid: tuple[int, int], block: int) -> NDArray[np.bool_]:
