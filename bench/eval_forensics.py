@@ -69,7 +69,7 @@ NEW_NAMES = ["Robert Whitfield", "Helena Moreau", "Victor Lindqvist", "Sofia Tan
 def make_registry_pairs(directory: Path) -> None:
     """18 tampered uploads (name, id digit, copy-move; each at every scale, two seeds) and 13
     untouched ones, with the issued image of each under the same name in `original/`."""
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
     from tests.fixtures import certificate_images as certs
 
@@ -93,9 +93,8 @@ def make_registry_pairs(directory: Path) -> None:
             issued.image.save(directory / "original" / f"{name}.png")
             upload = certs.resave(edited, quality=quality, scale=scale)
             upload.save(directory / "tampered" / f"{name}.png")  # already JPEG-degraded; PNG keeps it exact
-            mask = Image.new("L", upload.size, 0)
-            ImageDraw.Draw(mask).rectangle(certs.scale_box(box, scale), fill=255)
-            mask.save(directory / "masks" / f"{name}.png")
+            _change_mask(issued.image, edited, box).resize(upload.size, Image.Resampling.NEAREST).save(
+                directory / "masks" / f"{name}.png")
     for index in range(13):
         issued = certs.certificate(seed=200 + index, size=REGISTRY_SIZE, template=index % 3)
         scale = REGISTRY_SCALES[index % 3]
@@ -106,6 +105,18 @@ def make_registry_pairs(directory: Path) -> None:
         name = f"{name}-{index}-s{round(scale * 100)}"
         issued.image.save(directory / "original" / f"{name}.png")
         upload.save(directory / "untouched" / f"{name}.png")
+
+
+def _change_mask(before: Image.Image, after: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    """Where an edit changed the picture visibly (luminance by more than 24 of 255) inside the box it
+    touched: painting paper over paper is no change a comparison could see."""
+    import numpy as np
+    from PIL import Image
+
+    changed = np.abs(np.asarray(before.convert("L"), dtype=np.int16) - np.asarray(after.convert("L"), dtype=np.int16))
+    inside = np.zeros(changed.shape, bool)
+    inside[box[1]:box[3], box[0]:box[2]] = True
+    return Image.fromarray(((changed > 24) & inside).astype(np.uint8) * 255)
 
 
 def _box_iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

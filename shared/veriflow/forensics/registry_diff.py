@@ -160,7 +160,10 @@ def _predicted(up: Array, issued: Array, weight: Array | None, radius: int) -> A
     var = mean_ii - mean_i * mean_i
     gain: Array = np.asarray(np.clip(cov / (np.maximum(var, 0) + FIT_EPS), 0.0, 2.0), dtype=np.float32)
     offset: Array = np.asarray(mean_u - gain * mean_i, dtype=np.float32)
-    gain, offset = box_mean(gain, small_radius), box_mean(offset, small_radius)
+    # Smoothed by the kept share too, so a fit an edit spoiled does not spread onto the paper around it.
+    spread = box_mean(total, small_radius)
+    gain = np.where(spread > 0.05, box_mean(gain * total, small_radius) / np.maximum(spread, 1e-6), gain)
+    offset = np.where(spread > 0.05, box_mean(offset * total, small_radius) / np.maximum(spread, 1e-6), offset)
     shape = up.shape
     return np.asarray(_enlarge(gain, shape) * issued + _enlarge(offset, shape), dtype=np.float32)
 
