@@ -37,8 +37,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import _common  # noqa: F401 - the clean local environment every benchmark runs in
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 SUFFIXES = {".jpg", ".jpeg", ".png", ".pdf"}
 
