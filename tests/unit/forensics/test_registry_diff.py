@@ -64,6 +64,17 @@ def test_a_resave_at_quality_60_and_scale_0_6_still_matches(issued: certs.Certif
     assert found.pixels_match, found.regions
 
 
+def test_a_slightly_cropped_resave_aligns_with_the_offset_and_matches(issued: certs.Certificate) -> None:
+    # Given the certificate cropped by a few dozen pixels on each side, then shrunk to 80 %
+    upload = certs.resave(issued.image.crop((30, 18, SIZE[0] - 22, SIZE[1] - 25)), quality=75, scale=0.8)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then it aligns at scale 0.8 and the cut edges raise no region
+    assert found.aligned
+    assert found.scale == pytest.approx(0.8, abs=0.01)
+    assert found.pixels_match, found.regions
+
+
 @pytest.mark.parametrize("seed", [3, 5])
 def test_a_photo_of_the_print_aligns_and_raises_no_false_alarm(issued: certs.Certificate, seed: int) -> None:
     # Given a photo of a print: perspective, a lighting gradient, blur, noise, JPEG
@@ -93,6 +104,7 @@ def test_an_edited_recipient_name_is_found_where_it_was_edited(issued: certs.Cer
     assert _iou(best.box_upload, certs.scale_box(best.box_registered, 0.7)) > 0.8
     assert 0 < best.area_share < 0.1
     assert 0.2 <= best.strength <= 1.0
+    assert all(type(v) is int for v in (*best.box_upload, *best.box_registered))
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.75])
