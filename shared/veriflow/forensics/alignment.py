@@ -3,13 +3,14 @@ does not fit a Lambda package).
 
 Both pictures are brought to the same working size (at most 800 px on the long side), so a
 full-page upload differs from the issued image by little more than a crop, a mild perspective and
-lighting. Corners (Shi-Tomasi: the smaller eigenvalue of the gradient structure tensor, kept where
-it is a local maximum) are described by small normalised patches; a corner matches the most similar
-patch of the other picture near the same place on the page when that patch is clearly better than
-the second best (ratio test) and the choice is mutual. RANSAC over batches of four matches (DLT,
-in Hartley-normalised coordinates) finds the homography most matches agree with, refitted on its
-inliers. Too few inliers, or a homography no print or photo of the page could give, means the two
-pictures do not show the same document."""
+lighting; when that finds few agreeing corners, the page is tried at smaller shares of the upload
+(a photo that shows the table around the print). Corners (Shi-Tomasi: the smaller eigenvalue of
+the gradient structure tensor, kept where it is a local maximum) are described by small normalised
+patches; a corner matches the most similar patch of the other picture near the same place on the
+page when that patch is clearly better than the second best (ratio test) and the choice is mutual.
+RANSAC over batches of four matches (DLT, in Hartley-normalised coordinates) finds the homography
+most matches agree with, refitted on its inliers. Too few inliers, or a homography no print or
+photo of the page could give, means the two pictures do not show the same document."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ RANSAC_BATCH = 1500
 INLIER_PX = 2.5  # working pixels
 MIN_INLIERS = 16
 MIN_INLIER_SHARE = 0.2
+PAGE_SHARES = (1.0, 0.8, 0.64, 0.5)  # of the upload's long side the page is tried at, in turn ...
+CONFIDENT_INLIERS = 80  # ... until this many corners agree
 
 
 @dataclass(frozen=True)
@@ -226,23 +229,46 @@ def _plausible(homography: Matrix, width: int, height: int) -> bool:
 
 def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
     """The homography from the registered image onto the upload (full-resolution pixels), or None
-    when the two do not show the same page; with the number of inliers found either way."""
+    when the two do not show the same page; with the number of inliers found either way. The page
+    is first assumed to fill the upload; when few corners agree, smaller pages (a photo with the
+    table around the print) are tried."""
     long_side = min(WORKING_SIZE, max(upload.shape))
     factor_up = long_side / max(upload.shape)
-    factor_reg = long_side / max(registered.shape)
     up_size = (max(1, round(upload.shape[1] * factor_up)), max(1, round(upload.shape[0] * factor_up)))
-    reg_size = (max(1, round(registered.shape[1] * factor_reg)), max(1, round(registered.shape[0] * factor_reg)))
-    if min(up_size) < 48 or min(reg_size) < 48:
+    if min(up_size) < 48:
         return None, 0
-    small_up, small_reg = _resized(upload, up_size), _resized(registered, reg_size)
+    small_up = _resized(upload, up_size)
     ux, uy = _corners(small_up)
-    rx, ry = _corners(small_reg)
-    if len(ux) < MIN_INLIERS or len(rx) < MIN_INLIERS:
+    if len(ux) < MIN_INLIERS:
         return None, 0
     pts_up = np.stack([ux, uy], axis=1).astype(np.float64)
+    desc_up = _descriptors(small_up, ux, uy)
+    best: Alignment | None = None
+    most = 0
+    for share in PAGE_SHARES:
+        found, inliers = _align_at(upload.shape, registered, pts_up, desc_up, long_side, factor_up, share)
+        most = max(most, inliers)
+        if found is not None and (best is None or found.inliers > best.inliers):
+            best = found
+        if best is not None and best.inliers >= CONFIDENT_INLIERS:
+            break
+    return best, (best.inliers if best is not None else most)
+
+
+def _align_at(upload_shape: tuple[int, ...], registered: Array, pts_up: Matrix, desc_up: Array, long_side: int,
+              factor_up: float, share: float) -> tuple[Alignment | None, int]:
+    """One try, with the page assumed to span `share` of the upload's long side."""
+    factor_reg = share * long_side / max(registered.shape)
+    reg_size = (max(1, round(registered.shape[1] * factor_reg)), max(1, round(registered.shape[0] * factor_reg)))
+    if min(reg_size) < 48:
+        return None, 0
+    small_reg = _resized(registered, reg_size)
+    rx, ry = _corners(small_reg)
+    if len(rx) < MIN_INLIERS:
+        return None, 0
     pts_reg = np.stack([rx, ry], axis=1).astype(np.float64)
-    pairs = _match(_descriptors(small_reg, rx, ry), pts_reg, _descriptors(small_up, ux, uy), pts_up,
-                   SEARCH_SHARE * long_side)
+    reach = (SEARCH_SHARE + 1.0 - share) * long_side
+    pairs = _match(_descriptors(small_reg, rx, ry), pts_reg, desc_up, pts_up, reach)
     if len(pairs) < MIN_INLIERS:
         return None, 0
     src, dst = pts_reg[pairs[:, 0]], pts_up[pairs[:, 1]]

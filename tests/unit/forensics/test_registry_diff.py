@@ -75,6 +75,19 @@ def test_a_slightly_cropped_resave_aligns_with_the_offset_and_matches(issued: ce
     assert found.pixels_match, found.regions
 
 
+def test_a_photo_showing_the_table_around_the_print_still_aligns(issued: certs.Certificate) -> None:
+    # Given the page covering 65 % of the upload's width, on a dark table, saved as JPEG
+    table = Image.new("RGB", SIZE, (80, 70, 60))
+    page = issued.image.resize((round(SIZE[0] * 0.65), round(SIZE[1] * 0.65)), Image.Resampling.LANCZOS)
+    table.paste(page, (150, 120))
+    # When it is compared
+    found = registry_diff.compare(certs.resave(table, quality=80), issued.image)
+    # Then the page is found at its scale and matches
+    assert found.aligned
+    assert found.scale == pytest.approx(0.65, abs=0.01)
+    assert found.pixels_match, found.regions
+
+
 @pytest.mark.parametrize("seed", [3, 5])
 def test_a_photo_of_the_print_aligns_and_raises_no_false_alarm(issued: certs.Certificate, seed: int) -> None:
     # Given a photo of a print: perspective, a lighting gradient, blur, noise, JPEG
