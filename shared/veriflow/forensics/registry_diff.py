@@ -15,7 +15,8 @@ issued-image pixels, and drawn on a thumbnail of the upload as evidence.
 
 A heavily down-scaled upload cannot show small edits at all: the comparison says how tall (in
 issued-image pixels) an edit must be to be decided, and says so in words below a third of the
-issued size."""
+issued size; below a fifth, where another recipient's name could pass unseen, it never reports the
+pixels as matching."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ INK_CONTRAST = 0.35  # darker than the paper around it by this much: a stroke
 MARGIN_SHARE = 0.01  # the upload's edge where the issued image runs out is not compared
 MIN_GLYPH_UPLOAD_PX = 12  # the smallest glyph height the comparison resolves, in upload pixels
 SMALL_SCALE = 0.35  # below, small edits cannot be decided and the comparison says so
+UNDECIDABLE_SCALE = 0.2  # below, not even a recipient name is: the pixels never "match"
 OVERLAY_SIZE = 800
 
 Box = tuple[int, int, int, int]
@@ -87,10 +89,16 @@ def compare(upload: Image.Image, registered: Image.Image) -> Comparison:
     regions = _regions(difference, compared, darker, found.homography, reg.shape)
     decidable = math.ceil(MIN_GLYPH_UPLOAD_PX / max(scale, 1e-6))
     note = None
-    if scale < SMALL_SCALE:
+    decided = scale >= UNDECIDABLE_SCALE
+    if not decided:
+        note = (f"The upload is {scale:.0%} of the issued image's size: too small for its pixels to decide "
+                f"whether it matches (text edits smaller than about {decidable} pixels high in the issued "
+                f"image cannot be decided).")
+    elif scale < SMALL_SCALE:
         note = (f"The upload is {scale:.0%} of the issued image's size: text edits smaller than about "
                 f"{decidable} pixels high in the issued image cannot be decided from its pixels.")
-    return Comparison(aligned=True, inliers=found.inliers, scale=round(scale, 4), pixels_match=not regions,
+    return Comparison(aligned=True, inliers=found.inliers, scale=round(scale, 4),
+                      pixels_match=decided and not regions,
                       regions=regions, smallest_decidable_px=decidable, note=note,
                       overlay_png=_overlay(upload, [r.box_upload for r in regions]), duration_ms=_since(started))
 

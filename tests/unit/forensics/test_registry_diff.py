@@ -150,6 +150,7 @@ def test_another_certificate_of_the_same_template_never_matches(issued: certs.Ce
     # Given a certificate of the same template issued to someone else (name, date and id differ)
     other = certs.certificate(seed=2, size=SIZE)
     assert other.texts["name"] != issued.texts["name"]
+    assert other.fields["title"] == issued.fields["title"]
     # When it is compared with the issued image
     found = registry_diff.compare(other.image, issued.image)
     # Then it may align (same layout) but never matches: the name and the id show up as regions
@@ -157,6 +158,19 @@ def test_another_certificate_of_the_same_template_never_matches(issued: certs.Ce
     assert found.regions
     assert _best(found, issued.fields["name"]) >= 0.5
     assert max(_iou(region.box_registered, issued.fields["id"]) for region in found.regions) > 0.3
+
+
+@pytest.mark.parametrize("scale", [0.5, 0.3, 0.1])
+def test_another_certificate_of_the_same_template_never_matches_at_any_scale(issued: certs.Certificate,
+                                                                            scale: float) -> None:
+    # Given another recipient's certificate of the same template, down-scaled (at 0.1 the upload is
+    # 120 px wide and names are 5 px high)
+    upload = certs.resave(certs.certificate(seed=3, size=SIZE).image, quality=80, scale=scale)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then the pixels never match: regions show it, or the upload is too small to decide (and says so)
+    assert not found.pixels_match
+    assert found.regions or (found.note is not None and "too small" in found.note)
 
 
 @pytest.mark.parametrize("picture", ["noise", "scene"])
