@@ -5,7 +5,8 @@ can say whether it still shows that certificate: a recipient name, a date or an 
 issue shows up as a region where the two pictures disagree.
 
 The issued image is aligned to the upload (`alignment`: corners, patch matching, RANSAC), shrunk to
-the upload's scale and warped into its frame, so the comparison runs at the upload's resolution.
+the upload's scale and warped into its frame, so the comparison runs at the upload's resolution
+(at most 2400 px on the long side: a phone photo is shrunk to that first).
 Lighting and contrast are matched locally (a linear fit of the upload on the issued image in a
 window around every pixel), both pictures are blurred a little, and a pixel differs only when
 neither picture's 3x3 neighbourhood contains the other's value: JPEG noise, resampling and a pixel
@@ -24,7 +25,7 @@ import io
 import math
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +49,7 @@ MIN_GLYPH_UPLOAD_PX = 12  # the smallest glyph height the comparison resolves, i
 SMALL_SCALE = 0.35  # below, small edits cannot be decided and the comparison says so
 UNDECIDABLE_SCALE = 0.2  # below, not even a recipient name is: the pixels never "match"
 OVERLAY_SIZE = 800
+COMPARE_SIZE = 2400  # long side of the comparison frame at most: larger uploads are shrunk to it
 
 Box = tuple[int, int, int, int]
 
@@ -84,10 +86,19 @@ def compare(upload: Image.Image, registered: Image.Image) -> Comparison:
                                "the same document.",
                           overlay_png=_overlay(upload, []), duration_ms=_since(started))
     scale = found.scale
-    warped, valid = _issued_in_upload_frame(registered, found.homography, scale, up.shape)
+    # The comparison frame is the upload, shrunk when it is larger than any certificate needs.
+    frame = min(1.0, COMPARE_SIZE / max(up.shape))
+    homography = found.homography
+    if frame < 1.0:
+        size = (max(1, round(upload.width * frame)), max(1, round(upload.height * frame)))
+        up = luminance(upload.resize(size, Image.Resampling.BOX))
+        homography = np.diag([size[0] / upload.width, size[1] / upload.height, 1.0]) @ homography
+    warped, valid = _issued_in_upload_frame(registered, homography, scale * frame, up.shape)
     difference, compared, darker = _difference(up, warped, valid)
-    regions = _regions(difference, compared, darker, found.homography, reg.shape)
-    decidable = math.ceil(MIN_GLYPH_UPLOAD_PX / max(scale, 1e-6))
+    regions = _regions(difference, compared, darker, homography, reg.shape)
+    if frame < 1.0:
+        regions = [replace(region, box_upload=_scaled(region.box_upload, 1 / frame, upload.size)) for region in regions]
+    decidable = math.ceil(MIN_GLYPH_UPLOAD_PX / max(min(scale * frame, 1.0), 1e-6))
     note = None
     decided = scale >= UNDECIDABLE_SCALE
     if not decided:
@@ -101,6 +112,12 @@ def compare(upload: Image.Image, registered: Image.Image) -> Comparison:
                       pixels_match=decided and not regions,
                       regions=regions, smallest_decidable_px=decidable, note=note,
                       overlay_png=_overlay(upload, [r.box_upload for r in regions]), duration_ms=_since(started))
+
+
+def _scaled(box: Box, factor: float, size: tuple[int, int]) -> Box:
+    x0, y0, x1, y1 = box
+    return (max(0, math.floor(x0 * factor)), max(0, math.floor(y0 * factor)), min(size[0], math.ceil(x1 * factor)),
+            min(size[1], math.ceil(y1 * factor)))
 
 
 def _since(started: float) -> int:

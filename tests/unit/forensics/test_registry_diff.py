@@ -120,6 +120,20 @@ def test_an_edited_recipient_name_is_found_where_it_was_edited(issued: certs.Cer
     assert all(type(v) is int for v in (*best.box_upload, *best.box_registered))
 
 
+def test_an_upload_larger_than_the_issued_image_reports_regions_in_its_own_pixels(
+        issued: certs.Certificate) -> None:
+    # Given an edited name, enlarged 2.2 times (2640 px wide: compared in a 2400 px frame)
+    edited, _ = certs.edit_text(issued.image, issued.fields["name"], "Robert Whitfield")
+    upload = certs.resave(edited, quality=85, scale=2.2)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then the name is found, and its upload box is in the upload's own pixels
+    assert found.scale == pytest.approx(2.2, abs=0.02)
+    assert _best(found, issued.fields["name"]) >= 0.5, found.regions
+    best = max(found.regions, key=lambda region: _iou(region.box_registered, issued.fields["name"]))
+    assert _iou(best.box_upload, certs.scale_box(best.box_registered, 2.2)) > 0.8
+
+
 @pytest.mark.parametrize("scale", [1.0, 0.75])
 def test_one_changed_digit_of_the_id_is_found_at_the_digit(issued: certs.Certificate, scale: float) -> None:
     # Given one digit of the certificate id changed (the last one), saved at quality 80; the digit is
