@@ -286,21 +286,15 @@ def _align_at(upload_shape: tuple[int, ...], registered: Array, pts_up: Matrix, 
 
 def warp(registered: Array, homography: Matrix, shape: tuple[int, int]) -> tuple[Array, NDArray[np.bool_]]:
     """The registered image resampled (bilinear) into a frame of `shape` through `homography`
-    (registered -> frame), and where the frame has registered pixels."""
+    (registered -> frame), and where the frame has registered pixels. Pillow's perspective transform
+    does the resampling (pixel centres at +0.5 there, at the integers here)."""
     height, width = shape
-    inverse = np.linalg.inv(homography)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    h = inverse.astype(np.float32)
-    w = h[2, 0] * xs + h[2, 1] * ys + h[2, 2]
-    sx = (h[0, 0] * xs + h[0, 1] * ys + h[0, 2]) / w
-    sy = (h[1, 0] * xs + h[1, 1] * ys + h[1, 2]) / w
-    rows, cols = registered.shape
-    valid = (sx >= 0) & (sy >= 0) & (sx <= cols - 1) & (sy <= rows - 1)
-    sx = np.clip(sx, 0, cols - 1.001)
-    sy = np.clip(sy, 0, rows - 1.001)
-    x0 = sx.astype(np.int32)
-    y0 = sy.astype(np.int32)
-    fx, fy = sx - x0, sy - y0
-    top = registered[y0, x0] * (1 - fx) + registered[y0, x0 + 1] * fx
-    bottom = registered[y0 + 1, x0] * (1 - fx) + registered[y0 + 1, x0 + 1] * fx
-    return (top * (1 - fy) + bottom * fy).astype(np.float32), valid
+    shift = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    inverse = np.linalg.inv(shift @ homography @ np.linalg.inv(shift))
+    inverse = inverse / inverse[2, 2]
+    coefficients = tuple(float(value) for value in inverse.ravel()[:8])
+    source = Image.fromarray(np.asarray(registered, dtype=np.float32), mode="F")
+    warped = source.transform((width, height), Image.Transform.PERSPECTIVE, coefficients,
+                              Image.Resampling.BILINEAR, fillcolor=-1.0)
+    values = np.asarray(warped, dtype=np.float32)
+    return np.maximum(values, 0), values >= 0

@@ -190,7 +190,7 @@ def _predicted(up: Array, issued: Array, weight: Array | None, radius: int) -> A
     gain = np.where(spread > 0.05, box_mean(gain * total, small_radius) / np.maximum(spread, 1e-6), gain)
     offset = np.where(spread > 0.05, box_mean(offset * total, small_radius) / np.maximum(spread, 1e-6), offset)
     shape = up.shape
-    return np.asarray(_enlarge(gain, shape) * issued + _enlarge(offset, shape), dtype=np.float32)
+    return np.asarray(_enlarge(gain, shape, factor) * issued + _enlarge(offset, shape, factor), dtype=np.float32)
 
 
 def _shrink(values: Array, factor: int) -> Array:
@@ -203,24 +203,16 @@ def _shrink(values: Array, factor: int) -> Array:
     return np.asarray(padded.reshape(rows, factor, cols, factor).mean(axis=(1, 3)), dtype=np.float32)
 
 
-def _enlarge(values: Array, shape: tuple[int, ...]) -> Array:
-    """Bilinear interpolation of a shrunk field back to `shape`, tile centres on tile centres."""
+def _enlarge(values: Array, shape: tuple[int, ...], factor: int) -> Array:
+    """Bilinear interpolation of a field shrunk by `_shrink` back to `shape`, tile centres on tile
+    centres."""
     height, width = shape
     rows, cols = values.shape
-    if (rows, cols) == (height, width):
+    if factor == 1:
         return values
-    factor_y, factor_x = height / rows, width / cols
-    ys = np.clip((np.arange(height, dtype=np.float32) + 0.5) / np.float32(factor_y) - 0.5, 0, rows - 1)
-    xs = np.clip((np.arange(width, dtype=np.float32) + 0.5) / np.float32(factor_x) - 0.5, 0, cols - 1)
-    y0 = np.minimum(ys.astype(np.int32), rows - 2) if rows > 1 else np.zeros(height, np.int32)
-    x0 = np.minimum(xs.astype(np.int32), cols - 2) if cols > 1 else np.zeros(width, np.int32)
-    fy = (ys - y0)[:, None] if rows > 1 else np.zeros((height, 1), np.float32)
-    fx = (xs - x0)[None, :] if cols > 1 else np.zeros((1, width), np.float32)
-    y1 = np.minimum(y0 + 1, rows - 1)
-    x1 = np.minimum(x0 + 1, cols - 1)
-    top = values[y0][:, x0] * (1 - fx) + values[y0][:, x1] * fx
-    bottom = values[y1][:, x0] * (1 - fx) + values[y1][:, x1] * fx
-    return np.asarray(top * (1 - fy) + bottom * fy, dtype=np.float32)
+    field_image = Image.fromarray(np.asarray(values, dtype=np.float32), mode="F")
+    enlarged = field_image.resize((cols * factor, rows * factor), Image.Resampling.BILINEAR)
+    return np.asarray(enlarged, dtype=np.float32)[:height, :width]
 
 
 def _disagreement(up: Array, predicted: Array) -> Array:
