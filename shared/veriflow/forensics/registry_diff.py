@@ -35,6 +35,7 @@ from veriflow.forensics.alignment import Array, Matrix, align, box_mean, luminan
 
 DIFF_THRESHOLD = 0.09  # in luminance (0..1) after matching, on blurred pictures
 TOLERANCE_PX = 1  # a pixel of misalignment is forgiven
+MAX_SOFTENING = 5  # 3x3 blurs of the issued image at most, to match a soft upload
 FIT_SHARE = 0.02  # the local brightness/contrast window, as a share of the long side
 FIT_EPS = 0.03 ** 2  # flat windows keep their mean rather than stretching noise
 BLOCK_SHARE = 1 / 160  # block edge as a share of the long side
@@ -144,7 +145,7 @@ def _difference(up: Array, issued: Array, valid: NDArray[np.bool_]) -> tuple[Arr
     not drag the fit of the paper around it (no halo around a region)."""
     long_side = max(up.shape)
     up_s = box_mean(up, 1)
-    issued_s = box_mean(np.where(valid, issued, up), 1)
+    issued_s = box_mean(_as_soft_as(np.where(valid, issued, up), up, valid), 1)
     radius = max(4, round(FIT_SHARE * long_side))
     predicted = _predicted(up_s, issued_s, None, radius)
     difference = _disagreement(up_s, predicted)
@@ -159,6 +160,30 @@ def _difference(up: Array, issued: Array, valid: NDArray[np.bool_]) -> tuple[Arr
     compared[:, :margin] = False
     compared[:, -margin:] = False
     return np.where(compared, difference, 0).astype(np.float32), compared, np.minimum(up_s, predicted)
+
+
+def _as_soft_as(issued: Array, up: Array, valid: NDArray[np.bool_]) -> Array:
+    """The issued image blurred (3x3 means, repeated) until it is no sharper than the upload: a photo
+    or a soft re-save would otherwise differ along every stroke. Sharpness is gradient energy over
+    variance, so lighting and contrast do not count; JPEG noise makes the upload look sharper, which
+    errs towards less blur."""
+    inside = valid[:-1, :-1]
+    if inside.sum() < 100:
+        return issued
+
+    def sharpness(values: Array) -> float:
+        gx = values[:-1, 1:] - values[:-1, :-1]
+        gy = values[1:, :-1] - values[:-1, :-1]
+        spread = float(values[:-1, :-1][inside].var())
+        return float((gx[inside] ** 2 + gy[inside] ** 2).mean()) / max(spread, 1e-6)
+
+    target = sharpness(up)
+    softened = issued
+    for _ in range(MAX_SOFTENING):
+        if sharpness(softened) <= target * 1.05:
+            break
+        softened = box_mean(softened, 1)
+    return softened
 
 
 def _predicted(up: Array, issued: Array, weight: Array | None, radius: int) -> Array:

@@ -100,6 +100,25 @@ def test_a_photo_of_the_print_aligns_and_raises_no_false_alarm(issued: certs.Cer
     assert found.pixels_match, found.regions
 
 
+def test_a_soft_photo_saved_at_low_quality_raises_no_false_alarm(issued: certs.Certificate) -> None:
+    # Given a photo out of focus (blur radius 1.8) saved at JPEG quality 50
+    upload = certs.photo_of(issued.image, seed=6, quality=50, blur=1.8)
+    # When it is compared
+    found = registry_diff.compare(upload, issued.image)
+    # Then the issued image is softened to match and no stroke edge counts as a difference
+    assert found.aligned
+    assert found.pixels_match, found.regions
+
+
+def test_an_edited_name_in_a_photo_of_the_print_is_found(issued: certs.Certificate) -> None:
+    # Given a photo of a print whose recipient name was edited
+    edited, _ = certs.edit_text(issued.image, issued.fields["name"], "Helena Moreau")
+    found = registry_diff.compare(certs.photo_of(edited, seed=4), issued.image)
+    # Then the name is the region found
+    assert not found.pixels_match
+    assert _best(found, issued.fields["name"]) >= 0.5, found.regions
+
+
 def test_an_edited_recipient_name_is_found_where_it_was_edited(issued: certs.Certificate) -> None:
     # Given the recipient name painted over and rewritten, then re-saved at quality 70 and scale 0.7
     edited, touched = certs.edit_text(issued.image, issued.fields["name"], "Robert Whitfield")
