@@ -182,8 +182,7 @@ def ransac(src: Matrix, dst: Matrix, threshold: float = INLIER_PX, seed: int = 0
     rng = np.random.default_rng(seed)
     ns, nd = _normaliser(src), _normaliser(dst)
     src_n, dst_n = _project(ns, src), _project(nd, dst)
-    picks = np.stack([rng.choice(count, 4, replace=False) for _ in range(RANSAC_BATCH)]) if count < 8 else \
-        rng.integers(0, count, (RANSAC_BATCH, 4))
+    picks = rng.integers(0, count, (RANSAC_BATCH, 4))  # a sample that repeats a point just gets few votes
     systems = _dlt_rows(src_n[picks], dst_n[picks])  # (B, 8, 9)
     h = np.linalg.svd(systems)[2][:, -1].reshape(-1, 3, 3)
     candidates = np.linalg.inv(nd)[None] @ h @ ns[None]
@@ -191,12 +190,15 @@ def ransac(src: Matrix, dst: Matrix, threshold: float = INLIER_PX, seed: int = 0
     votes = (errors < threshold).sum(axis=1)
     best = candidates[int(np.argmax(votes))]
     inliers = np.linalg.norm(_project(best, src) - dst, axis=1) < threshold
-    for _ in range(3):
+    for _ in range(3):  # refit on the inliers while that keeps or gains them
         if inliers.sum() < 4:
             break
-        best = _fit(src[inliers], dst[inliers])
-        refreshed = np.linalg.norm(_project(best, src) - dst, axis=1) < threshold
-        if refreshed.sum() <= inliers.sum() and np.array_equal(refreshed, inliers):
+        refit = _fit(src[inliers], dst[inliers])
+        refreshed = np.linalg.norm(_project(refit, src) - dst, axis=1) < threshold
+        if refreshed.sum() < inliers.sum():
+            break
+        best = refit
+        if np.array_equal(refreshed, inliers):
             break
         inliers = refreshed
     return best, inliers
