@@ -190,14 +190,11 @@ def ransac(src: Matrix, dst: Matrix, threshold: float = INLIER_PX, seed: int = 0
     votes = (errors < threshold).sum(axis=1)
     best = candidates[int(np.argmax(votes))]
     inliers = np.linalg.norm(_project(best, src) - dst, axis=1) < threshold
-    for _ in range(3):  # refit on the inliers while that keeps or gains them
+    for _ in range(3):  # least squares on the inliers is more precise than any four of them
         if inliers.sum() < 4:
             break
-        refit = _fit(src[inliers], dst[inliers])
-        refreshed = np.linalg.norm(_project(refit, src) - dst, axis=1) < threshold
-        if refreshed.sum() < inliers.sum():
-            break
-        best = refit
+        best = _fit(src[inliers], dst[inliers])
+        refreshed = np.linalg.norm(_project(best, src) - dst, axis=1) < threshold
         if np.array_equal(refreshed, inliers):
             break
         inliers = refreshed
