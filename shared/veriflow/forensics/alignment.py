@@ -90,7 +90,8 @@ def _resized(gray: Array, size: tuple[int, int]) -> Array:
     return np.asarray(Image.fromarray(gray, mode="F").resize(size, Image.Resampling.BOX), dtype=np.float32)
 
 
-def _corners(gray: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _corners(gray: Array) -> tuple[NDArray[np.int64], NDArray[np.int64], Matrix]:
+    """Corner pixels (x, y) and their sub-pixel positions (a parabola through the response)."""
     smooth = box_mean(box_mean(gray, 1), 1)
     gx = np.zeros_like(smooth)
     gy = np.zeros_like(smooth)
@@ -105,11 +106,22 @@ def _corners(gray: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     response[:, -margin:] = 0
     peak = float(response.max())
     if peak <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2))
     keep = (response >= window_max(response, NMS_RADIUS)) & (response > 0.01 * peak)
     ys, xs = np.nonzero(keep)
     strongest = np.argsort(-response[ys, xs], kind="stable")[:MAX_CORNERS]
-    return xs[strongest], ys[strongest]
+    xs, ys = xs[strongest], ys[strongest]
+    return xs, ys, np.stack([xs + _vertex(response, ys, xs, 0, 1), ys + _vertex(response, ys, xs, 1, 0)], axis=1)
+
+
+def _vertex(response: Array, ys: NDArray[np.int64], xs: NDArray[np.int64], dy: int, dx: int) -> Matrix:
+    """The offset (within half a pixel) of the parabola's top through three responses along a line."""
+    before = response[ys - dy, xs - dx].astype(np.float64)
+    centre = response[ys, xs].astype(np.float64)
+    after = response[ys + dy, xs + dx].astype(np.float64)
+    curve = before - 2 * centre + after
+    offset = np.where(curve < 0, (before - after) / (2 * np.where(curve < 0, curve, -1.0)), 0.0)
+    return np.asarray(np.clip(offset, -0.5, 0.5), dtype=np.float64)
 
 
 def _descriptors(gray: Array, xs: NDArray[np.int64], ys: NDArray[np.int64]) -> Array:
@@ -237,15 +249,14 @@ def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
     if min(up_size) < 48:
         return None, 0
     small_up = _resized(upload, up_size)
-    ux, uy = _corners(small_up)
+    ux, uy, pts_up = _corners(small_up)
     if len(ux) < MIN_INLIERS:
         return None, 0
-    pts_up = np.stack([ux, uy], axis=1).astype(np.float64)
     desc_up = _descriptors(small_up, ux, uy)
     best: Alignment | None = None
     most = 0
     for share in PAGE_SHARES:
-        found, inliers = _align_at(upload.shape, registered, pts_up, desc_up, long_side, factor_up, share)
+        found, inliers = _align_at(upload.shape, registered, pts_up, desc_up, long_side, up_size, share)
         most = max(most, inliers)
         if found is not None and (best is None or found.inliers > best.inliers):
             best = found
@@ -254,18 +265,22 @@ def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
     return best, (best.inliers if best is not None else most)
 
 
+def resampling(factor_x: float, factor_y: float) -> Matrix:
+    """Pixel index -> pixel index of a resize by these factors (pixel centres map onto centres)."""
+    return np.array([[factor_x, 0.0, 0.5 * factor_x - 0.5], [0.0, factor_y, 0.5 * factor_y - 0.5], [0.0, 0.0, 1.0]])
+
+
 def _align_at(upload_shape: tuple[int, ...], registered: Array, pts_up: Matrix, desc_up: Array, long_side: int,
-              factor_up: float, share: float) -> tuple[Alignment | None, int]:
+              up_size: tuple[int, int], share: float) -> tuple[Alignment | None, int]:
     """One try, with the page assumed to span `share` of the upload's long side."""
     factor_reg = share * long_side / max(registered.shape)
     reg_size = (max(1, round(registered.shape[1] * factor_reg)), max(1, round(registered.shape[0] * factor_reg)))
     if min(reg_size) < 48:
         return None, 0
     small_reg = _resized(registered, reg_size)
-    rx, ry = _corners(small_reg)
+    rx, ry, pts_reg = _corners(small_reg)
     if len(rx) < MIN_INLIERS:
         return None, 0
-    pts_reg = np.stack([rx, ry], axis=1).astype(np.float64)
     reach = (SEARCH_SHARE + 1.0 - share) * long_side
     pairs = _match(_descriptors(small_reg, rx, ry), pts_reg, desc_up, pts_up, reach)
     if len(pairs) < MIN_INLIERS:
@@ -275,8 +290,8 @@ def _align_at(upload_shape: tuple[int, ...], registered: Array, pts_up: Matrix, 
     found = int(inliers.sum())
     if found < MIN_INLIERS or found < MIN_INLIER_SHARE * len(pairs) or not _plausible(homography, *reg_size):
         return None, found
-    to_work = np.diag([factor_reg, factor_reg, 1.0])
-    from_work = np.diag([1 / factor_up, 1 / factor_up, 1.0])
+    to_work = resampling(reg_size[0] / registered.shape[1], reg_size[1] / registered.shape[0])
+    from_work = np.linalg.inv(resampling(up_size[0] / upload_shape[1], up_size[1] / upload_shape[0]))
     full = from_work @ homography @ to_work
     full = full / full[2, 2]
     scale = local_scale(full, (registered.shape[1] / 2, registered.shape[0] / 2))

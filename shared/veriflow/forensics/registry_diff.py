@@ -31,7 +31,17 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
-from veriflow.forensics.alignment import Array, Matrix, align, box_mean, luminance, warp, window_max, window_min
+from veriflow.forensics.alignment import (
+    Array,
+    Matrix,
+    align,
+    box_mean,
+    luminance,
+    resampling,
+    warp,
+    window_max,
+    window_min,
+)
 
 DIFF_THRESHOLD = 0.09  # in luminance (0..1) after matching, on blurred pictures
 TOLERANCE_PX = 1  # a pixel of misalignment is forgiven
@@ -93,7 +103,7 @@ def compare(upload: Image.Image, registered: Image.Image) -> Comparison:
     if frame < 1.0:
         size = (max(1, round(upload.width * frame)), max(1, round(upload.height * frame)))
         up = luminance(upload.resize(size, Image.Resampling.BOX))
-        homography = np.diag([size[0] / upload.width, size[1] / upload.height, 1.0]) @ homography
+        homography = resampling(size[0] / upload.width, size[1] / upload.height) @ homography
     warped, valid = _issued_in_upload_frame(registered, homography, scale * frame, up.shape)
     difference, compared, darker = _difference(up, warped, valid)
     regions = _regions(difference, compared, darker, homography, reg.shape)
@@ -132,7 +142,7 @@ def _issued_in_upload_frame(registered: Image.Image, homography: Matrix, scale: 
     gray = registered.convert("L")
     if scale < 0.9:
         size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
-        factors = np.diag([size[0] / gray.width, size[1] / gray.height, 1.0])
+        factors = resampling(size[0] / gray.width, size[1] / gray.height)
         gray = gray.resize(size, Image.Resampling.LANCZOS)
         homography = homography @ np.linalg.inv(factors)
     return warp(luminance(gray), homography, shape)
