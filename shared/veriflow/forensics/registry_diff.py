@@ -5,14 +5,16 @@ can say whether it still shows that certificate: a recipient name, a date or an 
 issue shows up as a region where the two pictures disagree.
 
 The issued image is aligned to the upload (`alignment`: corners, patch matching, RANSAC), shrunk to
-the upload's scale and warped into its frame, so the comparison runs at the upload's resolution
-(at most 2400 px on the long side: a phone photo is shrunk to that first).
-Lighting and contrast are matched locally (a linear fit of the upload on the issued image in a
-window around every pixel), both pictures are blurred a little, and a pixel differs only when
-neither picture's 3x3 neighbourhood contains the other's value: JPEG noise, resampling and a pixel
-of misalignment stay below the threshold, changed strokes do not. Differing pixels are counted in
-blocks; connected blocks with enough of them are the regions reported, each in upload and in
-issued-image pixels, and drawn on a thumbnail of the upload as evidence.
+the upload's scale, warped into its frame and softened to the upload's sharpness (a photo is never
+as crisp as the issued file), so the comparison runs at the upload's resolution (at most 2400 px on
+the long side: a larger phone photo is shrunk to that first). Lighting and contrast are matched
+locally (a linear fit of the upload on the issued image in a window around every pixel, fitted
+again without what the first fit found differing, so an edit leaves no halo), and a pixel differs
+only when neither picture's 3x3 neighbourhood contains the other's value: JPEG noise, resampling
+and a pixel of misalignment stay below the threshold, changed strokes do not. Differing pixels are
+counted in blocks; connected blocks with enough of them are the regions reported, grown over the
+whole strokes they touch, each in upload and in issued-image pixels, and drawn on a thumbnail of
+the upload as evidence.
 
 A heavily down-scaled upload cannot show small edits at all: the comparison says how tall (in
 issued-image pixels) an edit must be to be decided, and says so in words below a third of the
