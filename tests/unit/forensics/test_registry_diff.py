@@ -249,3 +249,27 @@ def test_the_overlay_is_a_png_thumbnail_of_at_most_800_pixels(issued: certs.Cert
     red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
     assert red.sum() > 100
     assert found.duration_ms > 0
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "L"])
+def test_the_upload_s_colour_mode_does_not_matter(issued: certs.Certificate, mode: str) -> None:
+    # Given the issued image converted to another colour mode
+    # When it is compared
+    found = registry_diff.compare(issued.image.convert(mode), issued.image)
+    # Then it matches as the RGB copy does
+    assert found.aligned
+    assert found.pixels_match
+
+
+@pytest.mark.parametrize("upload", [Image.new("RGB", (1, 1)), Image.new("RGB", (20, 20), "white"),
+                                    Image.new("RGB", SIZE, "white")], ids=["1px", "tiny", "blank"])
+def test_a_degenerate_upload_does_not_align_and_does_not_fail(issued: certs.Certificate,
+                                                              upload: Image.Image) -> None:
+    # Given an upload with nothing to align on
+    # When it is compared, and compared the other way round
+    found = registry_diff.compare(upload, issued.image)
+    reverse = registry_diff.compare(issued.image, upload)
+    # Then neither aligns, and the overlay is still a picture
+    assert not found.aligned
+    assert not reverse.aligned
+    assert Image.open(io.BytesIO(found.overlay_png)).format == "PNG"
