@@ -4,7 +4,8 @@ does not fit a Lambda package).
 Both pictures are brought to the same working size (at most 800 px on the long side), so a
 full-page upload differs from the issued image by little more than a crop, a mild perspective and
 lighting; when that finds few agreeing corners, the page is tried at smaller shares of the upload
-(a photo that shows the table around the print). Corners (Shi-Tomasi: the smaller eigenvalue of
+(a photo that shows the table around the print) and at larger ones (an upload cropped to part of
+the page). Corners (Shi-Tomasi: the smaller eigenvalue of
 the gradient structure tensor, kept where it is a local maximum) are described by small normalised
 patches; a corner matches the most similar patch of the other picture near the same place on the
 page when that patch is clearly better than the second best (ratio test) and the choice is mutual.
@@ -34,7 +35,7 @@ RANSAC_BATCH = 1500
 INLIER_PX = 2.5  # working pixels
 MIN_INLIERS = 16
 MIN_INLIER_SHARE = 0.2
-PAGE_SHARES = (1.0, 0.8, 0.64, 0.5)  # of the upload's long side the page is tried at, in turn ...
+PAGE_SHARES = (1.0, 0.8, 0.64, 0.5, 1.25, 1.6)  # of the upload's long side the page is tried at, in turn ...
 CONFIDENT_INLIERS = 80  # ... until this many corners agree
 
 
@@ -242,7 +243,7 @@ def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
     """The homography from the registered image onto the upload (full-resolution pixels), or None
     when the two do not show the same page; with the number of inliers found either way. The page
     is first assumed to fill the upload; when few corners agree, smaller pages (a photo with the
-    table around the print) are tried."""
+    table around the print) and larger ones (a crop of the page) are tried."""
     long_side = min(WORKING_SIZE, max(upload.shape))
     factor_up = long_side / max(upload.shape)
     up_size = (max(1, round(upload.shape[1] * factor_up)), max(1, round(upload.shape[0] * factor_up)))
@@ -281,7 +282,7 @@ def _align_at(upload_shape: tuple[int, ...], registered: Array, pts_up: Matrix, 
     rx, ry, pts_reg = _corners(small_reg)
     if len(rx) < MIN_INLIERS:
         return None, 0
-    reach = (SEARCH_SHARE + 1.0 - share) * long_side
+    reach = (SEARCH_SHARE + abs(1.0 - share)) * long_side
     pairs = _match(_descriptors(small_reg, rx, ry), pts_reg, desc_up, pts_up, reach)
     if len(pairs) < MIN_INLIERS:
         return None, 0

@@ -75,6 +75,20 @@ def test_a_slightly_cropped_resave_aligns_with_the_offset_and_matches(issued: ce
     assert found.pixels_match, found.regions
 
 
+def test_an_upload_cropped_to_part_of_the_page_is_compared_where_it_overlaps(issued: certs.Certificate) -> None:
+    # Given an edited name, and an upload cropped to the middle of the page (60 % of its width)
+    edited, _ = certs.edit_text(issued.image, issued.fields["name"], "Robert Whitfield")
+    crop = (240, 200, 960, 760)
+    # When the crop is compared, clean and edited
+    clean = registry_diff.compare(certs.resave(issued.image.crop(crop), quality=80), issued.image)
+    found = registry_diff.compare(certs.resave(edited.crop(crop), quality=80), issued.image)
+    # Then both align; the clean crop matches and the edited one shows the name
+    assert clean.aligned
+    assert clean.pixels_match, clean.regions
+    assert found.aligned
+    assert _best(found, issued.fields["name"]) >= 0.5, found.regions
+
+
 def test_a_photo_showing_the_table_around_the_print_still_aligns(issued: certs.Certificate) -> None:
     # Given the page covering 65 % of the upload's width, on a dark table, saved as JPEG
     table = Image.new("RGB", SIZE, (80, 70, 60))
