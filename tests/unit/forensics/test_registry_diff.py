@@ -175,7 +175,8 @@ def test_one_changed_digit_of_the_id_is_found_at_the_digit(issued: certs.Certifi
     upload = certs.resave(edited, quality=80, scale=scale)
     # When it is compared
     found = registry_diff.compare(upload, issued.image)
-    # Then a region overlaps the digit (IoU >= 0.3 accepted for one glyph; 0.5-0.65 measured)
+    # Then a region overlaps the digit (IoU >= 0.3 accepted for one glyph; 0.64 measured
+    # against the painted box, which is a little larger than the glyphs)
     assert digit[3] - digit[1] >= found.smallest_decidable_px
     assert not found.pixels_match
     assert _best(found, digit) >= 0.3, (digit, found.regions)
