@@ -19,7 +19,8 @@ the upload as evidence.
 A heavily down-scaled upload cannot show small edits at all: the comparison says how tall (in
 issued-image pixels) an edit must be to be decided, and says so in words below a third of the
 issued size; below a fifth, where another recipient's name could pass unseen, it never reports the
-pixels as matching."""
+pixels as matching. Nor does it when the upload shows less than 85 % of the issued page: the part
+cut off could hold the edited field."""
 
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ MARGIN_SHARE = 0.01  # the upload's edge where the issued image runs out is not 
 MIN_GLYPH_UPLOAD_PX = 12  # the smallest glyph height the comparison resolves, in upload pixels
 SMALL_SCALE = 0.35  # below, small edits cannot be decided and the comparison says so
 UNDECIDABLE_SCALE = 0.2  # below, not even a recipient name is: the pixels never "match"
+MIN_COVERAGE = 0.85  # an upload showing less of the issued page never "matches" (a field may be cut off)
 OVERLAY_SIZE = 800
 COMPARE_SIZE = 2400  # long side of the comparison frame at most: larger uploads are shrunk to it
 
@@ -112,15 +114,22 @@ def compare(upload: Image.Image, registered: Image.Image) -> Comparison:
     if frame < 1.0:
         regions = [replace(region, box_upload=_scaled(region.box_upload, 1 / frame, upload.size)) for region in regions]
     decidable = math.ceil(MIN_GLYPH_UPLOAD_PX / max(min(scale * frame, 1.0), 1e-6))
-    note = None
+    notes: list[str] = []
     decided = scale >= UNDECIDABLE_SCALE
     if not decided:
-        note = (f"The upload is {scale:.0%} of the issued image's size: too small for its pixels to decide "
-                f"whether it matches (text edits smaller than about {decidable} pixels high in the issued "
-                f"image cannot be decided).")
+        notes.append(f"The upload is {scale:.0%} of the issued image's size: too small for its pixels to decide "
+                     f"whether it matches (text edits smaller than about {decidable} pixels high in the issued "
+                     f"image cannot be decided).")
     elif scale < SMALL_SCALE:
-        note = (f"The upload is {scale:.0%} of the issued image's size: text edits smaller than about "
-                f"{decidable} pixels high in the issued image cannot be decided from its pixels.")
+        notes.append(f"The upload is {scale:.0%} of the issued image's size: text edits smaller than about "
+                     f"{decidable} pixels high in the issued image cannot be decided from its pixels.")
+    # How much of the issued page the upload shows (areas scale with the square of the scale).
+    coverage = min(1.0, float(valid.sum()) / max(1.0, reg.size * (scale * frame) ** 2))
+    if coverage < MIN_COVERAGE:
+        decided = False
+        notes.append(f"The upload shows only about {coverage:.0%} of the issued certificate: the rest cannot be "
+                     f"compared.")
+    note = " ".join(notes) or None
     return Comparison(aligned=True, inliers=found.inliers, scale=round(scale, 4),
                       pixels_match=decided and not regions,
                       regions=regions, smallest_decidable_px=decidable, note=note,
