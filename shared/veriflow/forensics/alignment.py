@@ -3,13 +3,15 @@ does not fit a Lambda package).
 
 Both pictures are brought to the same working size (at most 800 px on the long side), so a
 full-page upload differs from the issued image by little more than a crop, a mild perspective and
-lighting. Corners (Shi-Tomasi: the smaller eigenvalue of the gradient structure tensor, kept where
-it is a local maximum) are described by small normalised patches; a corner matches the most similar
-patch of the other picture near the same place on the page when that patch is clearly better than
-the second best (ratio test) and the choice is mutual. RANSAC over batches of four matches (DLT,
-in Hartley-normalised coordinates) finds the homography most matches agree with, refitted on its
-inliers. Too few inliers, or a homography no print or photo of the page could give, means the two
-pictures do not show the same document."""
+lighting; when that finds few agreeing corners, the page is tried at smaller shares of the upload
+(a photo that shows the table around the print) and at larger ones (an upload cropped to part of
+the page). Corners (Shi-Tomasi: the smaller eigenvalue of
+the gradient structure tensor, kept where it is a local maximum) are described by small normalised
+patches; a corner matches the most similar patch of the other picture near the same place on the
+page when that patch is clearly better than the second best (ratio test) and the choice is mutual.
+RANSAC over batches of four matches (DLT, in Hartley-normalised coordinates) finds the homography
+most matches agree with, refitted on its inliers. Too few inliers, or a homography no print or
+photo of the page could give, means the two pictures do not show the same document."""
 
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ RANSAC_BATCH = 1500
 INLIER_PX = 2.5  # working pixels
 MIN_INLIERS = 16
 MIN_INLIER_SHARE = 0.2
+PAGE_SHARES = (1.0, 0.8, 0.64, 0.5, 1.25, 1.6)  # of the upload's long side the page is tried at, in turn ...
+CONFIDENT_INLIERS = 80  # ... until this many corners agree
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,8 @@ def _resized(gray: Array, size: tuple[int, int]) -> Array:
     return np.asarray(Image.fromarray(gray, mode="F").resize(size, Image.Resampling.BOX), dtype=np.float32)
 
 
-def _corners(gray: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+def _corners(gray: Array) -> tuple[NDArray[np.int64], NDArray[np.int64], Matrix]:
+    """Corner pixels (x, y) and their sub-pixel positions (a parabola through the response)."""
     smooth = box_mean(box_mean(gray, 1), 1)
     gx = np.zeros_like(smooth)
     gy = np.zeros_like(smooth)
@@ -102,11 +107,22 @@ def _corners(gray: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     response[:, -margin:] = 0
     peak = float(response.max())
     if peak <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2))
     keep = (response >= window_max(response, NMS_RADIUS)) & (response > 0.01 * peak)
     ys, xs = np.nonzero(keep)
     strongest = np.argsort(-response[ys, xs], kind="stable")[:MAX_CORNERS]
-    return xs[strongest], ys[strongest]
+    xs, ys = xs[strongest], ys[strongest]
+    return xs, ys, np.stack([xs + _vertex(response, ys, xs, 0, 1), ys + _vertex(response, ys, xs, 1, 0)], axis=1)
+
+
+def _vertex(response: Array, ys: NDArray[np.int64], xs: NDArray[np.int64], dy: int, dx: int) -> Matrix:
+    """The offset (within half a pixel) of the parabola's top through three responses along a line."""
+    before = response[ys - dy, xs - dx].astype(np.float64)
+    centre = response[ys, xs].astype(np.float64)
+    after = response[ys + dy, xs + dx].astype(np.float64)
+    curve = before - 2 * centre + after
+    offset = np.where(curve < 0, (before - after) / (2 * np.where(curve < 0, curve, -1.0)), 0.0)
+    return np.asarray(np.clip(offset, -0.5, 0.5), dtype=np.float64)
 
 
 def _descriptors(gray: Array, xs: NDArray[np.int64], ys: NDArray[np.int64]) -> Array:
@@ -179,8 +195,7 @@ def ransac(src: Matrix, dst: Matrix, threshold: float = INLIER_PX, seed: int = 0
     rng = np.random.default_rng(seed)
     ns, nd = _normaliser(src), _normaliser(dst)
     src_n, dst_n = _project(ns, src), _project(nd, dst)
-    picks = np.stack([rng.choice(count, 4, replace=False) for _ in range(RANSAC_BATCH)]) if count < 8 else \
-        rng.integers(0, count, (RANSAC_BATCH, 4))
+    picks = rng.integers(0, count, (RANSAC_BATCH, 4))  # a sample that repeats a point just gets few votes
     systems = _dlt_rows(src_n[picks], dst_n[picks])  # (B, 8, 9)
     h = np.linalg.svd(systems)[2][:, -1].reshape(-1, 3, 3)
     candidates = np.linalg.inv(nd)[None] @ h @ ns[None]
@@ -188,12 +203,12 @@ def ransac(src: Matrix, dst: Matrix, threshold: float = INLIER_PX, seed: int = 0
     votes = (errors < threshold).sum(axis=1)
     best = candidates[int(np.argmax(votes))]
     inliers = np.linalg.norm(_project(best, src) - dst, axis=1) < threshold
-    for _ in range(3):
+    for _ in range(3):  # least squares on the inliers is more precise than any four of them
         if inliers.sum() < 4:
             break
         best = _fit(src[inliers], dst[inliers])
         refreshed = np.linalg.norm(_project(best, src) - dst, axis=1) < threshold
-        if refreshed.sum() <= inliers.sum() and np.array_equal(refreshed, inliers):
+        if np.array_equal(refreshed, inliers):
             break
         inliers = refreshed
     return best, inliers
@@ -226,23 +241,49 @@ def _plausible(homography: Matrix, width: int, height: int) -> bool:
 
 def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
     """The homography from the registered image onto the upload (full-resolution pixels), or None
-    when the two do not show the same page; with the number of inliers found either way."""
+    when the two do not show the same page; with the number of inliers found either way. The page
+    is first assumed to fill the upload; when few corners agree, smaller pages (a photo with the
+    table around the print) and larger ones (a crop of the page) are tried."""
     long_side = min(WORKING_SIZE, max(upload.shape))
     factor_up = long_side / max(upload.shape)
-    factor_reg = long_side / max(registered.shape)
     up_size = (max(1, round(upload.shape[1] * factor_up)), max(1, round(upload.shape[0] * factor_up)))
+    if min(up_size) < 48:
+        return None, 0
+    small_up = _resized(upload, up_size)
+    ux, uy, pts_up = _corners(small_up)
+    if len(ux) < MIN_INLIERS:
+        return None, 0
+    desc_up = _descriptors(small_up, ux, uy)
+    best: Alignment | None = None
+    most = 0
+    for share in PAGE_SHARES:
+        found, inliers = _align_at(upload.shape, registered, pts_up, desc_up, long_side, up_size, share)
+        most = max(most, inliers)
+        if found is not None and (best is None or found.inliers > best.inliers):
+            best = found
+        if best is not None and best.inliers >= CONFIDENT_INLIERS:
+            break
+    return best, (best.inliers if best is not None else most)
+
+
+def resampling(factor_x: float, factor_y: float) -> Matrix:
+    """Pixel index -> pixel index of a resize by these factors (pixel centres map onto centres)."""
+    return np.array([[factor_x, 0.0, 0.5 * factor_x - 0.5], [0.0, factor_y, 0.5 * factor_y - 0.5], [0.0, 0.0, 1.0]])
+
+
+def _align_at(upload_shape: tuple[int, ...], registered: Array, pts_up: Matrix, desc_up: Array, long_side: int,
+              up_size: tuple[int, int], share: float) -> tuple[Alignment | None, int]:
+    """One try, with the page assumed to span `share` of the upload's long side."""
+    factor_reg = share * long_side / max(registered.shape)
     reg_size = (max(1, round(registered.shape[1] * factor_reg)), max(1, round(registered.shape[0] * factor_reg)))
-    if min(up_size) < 48 or min(reg_size) < 48:
+    if min(reg_size) < 48:
         return None, 0
-    small_up, small_reg = _resized(upload, up_size), _resized(registered, reg_size)
-    ux, uy = _corners(small_up)
-    rx, ry = _corners(small_reg)
-    if len(ux) < MIN_INLIERS or len(rx) < MIN_INLIERS:
+    small_reg = _resized(registered, reg_size)
+    rx, ry, pts_reg = _corners(small_reg)
+    if len(rx) < MIN_INLIERS:
         return None, 0
-    pts_up = np.stack([ux, uy], axis=1).astype(np.float64)
-    pts_reg = np.stack([rx, ry], axis=1).astype(np.float64)
-    pairs = _match(_descriptors(small_reg, rx, ry), pts_reg, _descriptors(small_up, ux, uy), pts_up,
-                   SEARCH_SHARE * long_side)
+    reach = (SEARCH_SHARE + abs(1.0 - share)) * long_side
+    pairs = _match(_descriptors(small_reg, rx, ry), pts_reg, desc_up, pts_up, reach)
     if len(pairs) < MIN_INLIERS:
         return None, 0
     src, dst = pts_reg[pairs[:, 0]], pts_up[pairs[:, 1]]
@@ -250,8 +291,8 @@ def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
     found = int(inliers.sum())
     if found < MIN_INLIERS or found < MIN_INLIER_SHARE * len(pairs) or not _plausible(homography, *reg_size):
         return None, found
-    to_work = np.diag([factor_reg, factor_reg, 1.0])
-    from_work = np.diag([1 / factor_up, 1 / factor_up, 1.0])
+    to_work = resampling(reg_size[0] / registered.shape[1], reg_size[1] / registered.shape[0])
+    from_work = np.linalg.inv(resampling(up_size[0] / upload_shape[1], up_size[1] / upload_shape[0]))
     full = from_work @ homography @ to_work
     full = full / full[2, 2]
     scale = local_scale(full, (registered.shape[1] / 2, registered.shape[0] / 2))
@@ -260,21 +301,15 @@ def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
 
 def warp(registered: Array, homography: Matrix, shape: tuple[int, int]) -> tuple[Array, NDArray[np.bool_]]:
     """The registered image resampled (bilinear) into a frame of `shape` through `homography`
-    (registered -> frame), and where the frame has registered pixels."""
+    (registered -> frame), and where the frame has registered pixels. Pillow's perspective transform
+    does the resampling (pixel centres at +0.5 there, at the integers here)."""
     height, width = shape
-    inverse = np.linalg.inv(homography)
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    h = inverse.astype(np.float32)
-    w = h[2, 0] * xs + h[2, 1] * ys + h[2, 2]
-    sx = (h[0, 0] * xs + h[0, 1] * ys + h[0, 2]) / w
-    sy = (h[1, 0] * xs + h[1, 1] * ys + h[1, 2]) / w
-    rows, cols = registered.shape
-    valid = (sx >= 0) & (sy >= 0) & (sx <= cols - 1) & (sy <= rows - 1)
-    sx = np.clip(sx, 0, cols - 1.001)
-    sy = np.clip(sy, 0, rows - 1.001)
-    x0 = sx.astype(np.int32)
-    y0 = sy.astype(np.int32)
-    fx, fy = sx - x0, sy - y0
-    top = registered[y0, x0] * (1 - fx) + registered[y0, x0 + 1] * fx
-    bottom = registered[y0 + 1, x0] * (1 - fx) + registered[y0 + 1, x0 + 1] * fx
-    return (top * (1 - fy) + bottom * fy).astype(np.float32), valid
+    shift = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    inverse = np.linalg.inv(shift @ homography @ np.linalg.inv(shift))
+    inverse = inverse / inverse[2, 2]
+    coefficients = tuple(float(value) for value in inverse.ravel()[:8])
+    source = Image.fromarray(np.asarray(registered, dtype=np.float32), mode="F")
+    warped = source.transform((width, height), Image.Transform.PERSPECTIVE, coefficients,
+                              Image.Resampling.BILINEAR, fillcolor=-1.0)
+    values = np.asarray(warped, dtype=np.float32)
+    return np.maximum(values, 0), values >= 0
