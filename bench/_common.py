@@ -5,11 +5,14 @@ Not a benchmark itself (`make bench` runs it too; it prints nothing)."""
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.conftest's PostgreSQL cluster
@@ -66,3 +69,14 @@ def _migrated(name: str) -> str:
 
     upgrade(normalise_url(database_url(get_settings())))
     return name
+
+
+def p50_ms(fn: Callable[[], Any], runs: int) -> float:
+    """The median wall time of `fn` over `runs` calls after one untimed call, in milliseconds."""
+    fn()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000

@@ -20,27 +20,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from _common import ROOT, database
+from _common import ROOT, database, p50_ms
 
 NAMES = ["Ada Lovelace", "Charles Babbage", "Grace Hopper", "Alan Turing", "Mary Somerville", "Emmy Noether",
          "Katherine Johnson", "John von Neumann", "Barbara Liskov", "Edsger Dijkstra"]
 
 
-def p50_ms(fn: Callable[[], Any], runs: int) -> float:
-    fn()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings) * 1000
 
 
 def seed(count: int, anchored: bool) -> tuple[uuid.UUID, uuid.UUID]:

@@ -18,28 +18,16 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from _common import ROOT, database
+from _common import ROOT, database, p50_ms
 
 TEMPLATE = 0x9F3A_51C2_0E7D_B468
 TEMPLATE_SIZE = 200
 
 
-def p50_ms(fn: Callable[[], Any], runs: int) -> float:
-    fn()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings) * 1000
 
 
 def _near(rng: random.Random, bits: int) -> int:
