@@ -11,10 +11,10 @@ scattered single blocks (noise, edges) count for nothing."""
 from __future__ import annotations
 
 import io
-from collections import deque
 from typing import Any
 
 from veriflow.forensics.assessment import Assessment, Finding, Kind
+from veriflow.forensics.blocks import grow_region
 
 BLOCK = 16
 STRIP = 8 * BLOCK
@@ -149,25 +149,13 @@ def _largest_region(outliers: Any, z: Any) -> tuple[tuple[int, int, int, int], i
     edited region is rarely outlying in every block, and noise rarely forms a large one)."""
     import numpy as np
 
-    rows, cols = outliers.shape
     high, low = z > Z_GROW, z < -Z_GROW
     seen = np.zeros(outliers.shape, dtype=bool)
     best: tuple[tuple[int, int, int, int], int, float] = ((0, 0, 0, 0), 0, 0.0)
     for start in zip(*np.nonzero(outliers), strict=True):
         if seen[start]:
             continue
-        queue, members = deque([start]), []
-        seen[start] = True
-        grows = high if z[start] > 0 else low
-        while queue:
-            r, c = queue.popleft()
-            members.append((r, c))
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    nr, nc = r + dr, c + dc
-                    if 0 <= nr < rows and 0 <= nc < cols and grows[nr, nc] and not seen[nr, nc]:
-                        seen[nr, nc] = True
-                        queue.append((nr, nc))
+        members = grow_region(start, high if z[start] > 0 else low, seen)
         if len(members) > best[1]:
             ys, xs = zip(*members, strict=True)
             mean_z = float(np.mean([abs(z[m]) for m in members]))

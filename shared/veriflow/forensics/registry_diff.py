@@ -27,7 +27,6 @@ from __future__ import annotations
 import io
 import math
 import time
-from collections import deque
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -45,6 +44,7 @@ from veriflow.forensics.alignment import (
     window_max,
     window_min,
 )
+from veriflow.forensics.blocks import grow_region
 
 DIFF_THRESHOLD = 0.09  # in luminance (0..1) after matching, on blurred pictures
 TOLERANCE_PX = 1  # a pixel of misalignment is forgiven
@@ -289,19 +289,7 @@ def _regions(difference: Array, compared: NDArray[np.bool_], darker: Array, homo
     for start_r, start_c in zip(*np.nonzero(flagged), strict=True):
         if seen[start_r, start_c]:
             continue
-        members: list[tuple[int, int]] = []
-        queue = deque([(int(start_r), int(start_c))])
-        seen[start_r, start_c] = True
-        while queue:
-            r, c = queue.popleft()
-            members.append((r, c))
-            for dr in (-1, 0, 1):
-                for dc in (-1, 0, 1):
-                    nr, nc = r + dr, c + dc
-                    if 0 <= nr < rows and 0 <= nc < cols and joined[nr, nc] and not seen[nr, nc]:
-                        seen[nr, nc] = True
-                        queue.append((nr, nc))
-        cells = np.array(members)
+        cells = np.array(grow_region((start_r, start_c), joined, seen))
         r0, c0 = cells.min(axis=0)
         r1, c1 = cells.max(axis=0) + 1
         y0, y1, x0, x1 = r0 * block, min(height, r1 * block), c0 * block, min(width, c1 * block)
