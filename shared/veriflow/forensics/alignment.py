@@ -25,6 +25,7 @@ Array = NDArray[np.float32]
 Matrix = NDArray[np.float64]
 
 WORKING_SIZE = 800
+MIN_WORKING_PX = 48  # a working copy narrower than this holds too few corners to align
 MAX_CORNERS = 1500
 NMS_RADIUS = 4
 PATCH_RADIUS = 4  # samples either side of the corner ...
@@ -239,21 +240,40 @@ def _plausible(homography: Matrix, width: int, height: int) -> bool:
     return min(scales) > 0.4 and max(scales) < 2.5 and max(scales) / max(min(scales), 1e-6) < 1.6
 
 
+@dataclass(frozen=True)
+class _Working:
+    """A working copy for matching: the resized picture, its size (width, height) and its corners."""
+
+    image: Array
+    size: tuple[int, int]
+    xs: NDArray[np.int64]
+    ys: NDArray[np.int64]
+    points: Matrix
+
+
+def _working(gray: Array, factor: float) -> _Working | None:
+    """`gray` resized by `factor`, with its corners; None when too small or too plain to align."""
+    size = (max(1, round(gray.shape[1] * factor)), max(1, round(gray.shape[0] * factor)))
+    if min(size) < MIN_WORKING_PX:
+        return None
+    small = _resized(gray, size)
+    xs, ys, points = _corners(small)
+    if len(xs) < MIN_INLIERS:
+        return None
+    return _Working(small, size, xs, ys, points)
+
+
 def align(upload: Array, registered: Array) -> tuple[Alignment | None, int]:
     """The homography from the registered image onto the upload (full-resolution pixels), or None
     when the two do not show the same page; with the number of inliers found either way. The page
     is first assumed to fill the upload; when few corners agree, smaller pages (a photo with the
     table around the print) and larger ones (a crop of the page) are tried."""
     long_side = min(WORKING_SIZE, max(upload.shape))
-    factor_up = long_side / max(upload.shape)
-    up_size = (max(1, round(upload.shape[1] * factor_up)), max(1, round(upload.shape[0] * factor_up)))
-    if min(up_size) < 48:
+    up = _working(upload, long_side / max(upload.shape))
+    if up is None:
         return None, 0
-    small_up = _resized(upload, up_size)
-    ux, uy, pts_up = _corners(small_up)
-    if len(ux) < MIN_INLIERS:
-        return None, 0
-    desc_up = _descriptors(small_up, ux, uy)
+    up_size, pts_up = up.size, up.points
+    desc_up = _descriptors(up.image, up.xs, up.ys)
     best: Alignment | None = None
     most = 0
     for share in PAGE_SHARES:
@@ -274,16 +294,12 @@ def resampling(factor_x: float, factor_y: float) -> Matrix:
 def _align_at(upload_shape: tuple[int, ...], registered: Array, pts_up: Matrix, desc_up: Array, long_side: int,
               up_size: tuple[int, int], share: float) -> tuple[Alignment | None, int]:
     """One try, with the page assumed to span `share` of the upload's long side."""
-    factor_reg = share * long_side / max(registered.shape)
-    reg_size = (max(1, round(registered.shape[1] * factor_reg)), max(1, round(registered.shape[0] * factor_reg)))
-    if min(reg_size) < 48:
+    reg = _working(registered, share * long_side / max(registered.shape))
+    if reg is None:
         return None, 0
-    small_reg = _resized(registered, reg_size)
-    rx, ry, pts_reg = _corners(small_reg)
-    if len(rx) < MIN_INLIERS:
-        return None, 0
+    reg_size, pts_reg = reg.size, reg.points
     reach = (SEARCH_SHARE + abs(1.0 - share)) * long_side
-    pairs = _match(_descriptors(small_reg, rx, ry), pts_reg, desc_up, pts_up, reach)
+    pairs = _match(_descriptors(reg.image, reg.xs, reg.ys), pts_reg, desc_up, pts_up, reach)
     if len(pairs) < MIN_INLIERS:
         return None, 0
     src, dst = pts_reg[pairs[:, 0]], pts_up[pairs[:, 1]]
