@@ -126,12 +126,6 @@ def find_candidates(session: Session, sha256: str | None, phash: int | None,
     return Lookup(found, len(near_rows))
 
 
-def upload_phash(image: Image) -> int:
-    from veriflow.imaging.phash import phash
-
-    return phash(image)
-
-
 def decode(data: bytes, kind: str, max_pixels: int) -> Image:
     """The file as an upright RGB image (a PDF: its first page)."""
     if kind == "pdf":
@@ -270,7 +264,5 @@ def _unlike_claimed(candidate: Candidate, lookup: Lookup) -> Assessment:
         message=f"The upload claims to be certificate {candidate.certificate.id} but cannot be aligned with its "
                 "registered image: it is another document, or a copy too distorted to compare.",
         data={"certificate_id": str(candidate.certificate.id)})]
-    facts = {"certificate_id": str(candidate.certificate.id), "org_id": str(candidate.certificate.org_id),
-             "match": "unlike_claimed", "via": "claimed", "phash_distance": candidate.distance,
-             "look_alikes": lookup.look_alikes, "record": candidate.certificate.record()}
-    return Assessment(score=combined_score(findings), findings=findings, facts=facts)
+    return Assessment(score=combined_score(findings), findings=findings,
+                      facts=_facts(candidate, "unlike_claimed", None, lookup))

@@ -124,6 +124,7 @@ def _issuer_country(session: Session, certificate_id: uuid.UUID | None) -> str |
 
 def registry(task: LayerInput) -> Assessment:
     from veriflow.forensics.registry_diff import compare
+    from veriflow.imaging.phash import phash
     from veriflow.verification import registry as layer
 
     data = _read(task)
@@ -133,17 +134,14 @@ def registry(task: LayerInput) -> Assessment:
         upload = session.get(Upload, task.upload_id)
         if upload is None:
             raise LookupError(f"No upload {task.upload_id}.")
-        lookup = layer.find_candidates(session, hashlib.sha256(data).hexdigest(), layer.upload_phash(image),
+        lookup = layer.find_candidates(session, hashlib.sha256(data).hexdigest(), phash(image),
                                        upload.claimed_certificate_id)
-    if not lookup.candidates or lookup.candidates[0].via == "sha256":
-        return layer.assess(image, lookup, _no_load, compare)
-    bucket = _certificates_bucket()
-    return layer.assess(image, lookup, lambda record: layer.decode(_read_object(bucket, record.image_key), "image",
-                                                                   max_pixels), compare)
 
+    def load(record: layer.Registered) -> Any:
+        # Only a pixel comparison reads a registered image (an exact copy or no candidate reads none).
+        return layer.decode(_read_object(_certificates_bucket(), record.image_key), "image", max_pixels)
 
-def _no_load(record: Any) -> Any:
-    raise AssertionError("an exact or empty lookup compares no pixels")
+    return layer.assess(image, lookup, load, compare)
 
 
 def _certificates_bucket() -> str:
