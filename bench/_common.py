@@ -80,3 +80,17 @@ def p50_ms(fn: Callable[[], Any], runs: int) -> float:
         fn()
         timings.append(time.perf_counter() - started)
     return statistics.median(timings) * 1000
+
+
+def organization(now: Any) -> Any:
+    """A new admin-verified organization to issue the benchmark's certificates; its id."""
+    import uuid
+
+    from veriflow.core.db import session_scope
+    from veriflow.identity.org_models import Organization
+
+    with session_scope() as session:
+        org = Organization(name="Bench Academy", slug=f"bench-{uuid.uuid4().hex[:8]}", verified_at=now)
+        session.add(org)
+        session.flush()
+        return org.id

@@ -24,7 +24,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from _common import ROOT, database, p50_ms
+from _common import ROOT, database, organization, p50_ms
 
 NAMES = ["Ada Lovelace", "Charles Babbage", "Grace Hopper", "Alan Turing", "Mary Somerville", "Emmy Noether",
          "Katherine Johnson", "John von Neumann", "Barbara Liskov", "Edsger Dijkstra"]
@@ -41,14 +41,9 @@ def seed(count: int, anchored: bool) -> tuple[uuid.UUID, uuid.UUID]:
     from veriflow.chain.merkle import MerkleTree
     from veriflow.core.db import session_scope
     from veriflow.core.types import new_id
-    from veriflow.identity.org_models import Organization
 
     now = datetime.now(UTC)
-    with session_scope() as session:
-        org = Organization(name="Bench Academy", slug=f"bench-{uuid.uuid4().hex[:8]}", verified_at=now)
-        session.add(org)
-        session.flush()
-        org_id = org.id
+    org_id = organization(now)
     first_id = new_id()
     chunk = 5000
     for start in range(0, count, chunk):

@@ -22,7 +22,7 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from _common import ROOT, database, p50_ms
+from _common import ROOT, database, organization, p50_ms
 
 TEMPLATE = 0x9F3A_51C2_0E7D_B468
 TEMPLATE_SIZE = 200
@@ -44,16 +44,11 @@ def seed(count: int) -> uuid.UUID:
     from veriflow.certificates.models import Certificate
     from veriflow.core.db import session_scope
     from veriflow.core.types import new_id
-    from veriflow.identity.org_models import Organization
     from veriflow.imaging.phash import bands, to_hex
 
     rng = random.Random(count)
     now = datetime.now(UTC)
-    with session_scope() as session:
-        org = Organization(name="Bench Academy", slug=f"bench-{uuid.uuid4().hex[:8]}", verified_at=now)
-        session.add(org)
-        session.flush()
-        org_id = org.id
+    org_id = organization(now)
     wanted = new_id()
     chunk = 5000
     for start in range(0, count, chunk):
