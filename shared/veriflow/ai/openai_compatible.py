@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from veriflow.ai.provider import AiAnswer, AiRequest, MalformedAnswer, ProviderRefused, ProviderUnavailable
+from veriflow.core.snapstart import after_restore
 
 MAX_ANSWER_BYTES = 1024 * 1024
 _keys: dict[str, str] = {}
@@ -23,6 +24,9 @@ _keys_lock = threading.Lock()
 def reset_key_cache() -> None:
     with _keys_lock:
         _keys.clear()
+
+
+after_restore(reset_key_cache)  # a key rotated while the snapshot waited is read again
 
 
 def api_key(secret_arn: str) -> str:

@@ -13,6 +13,7 @@ from urllib.parse import quote_plus, urlencode, urlsplit
 
 from veriflow.core import aws
 from veriflow.core.errors import ServiceUnavailable
+from veriflow.core.snapstart import after_restore
 from veriflow.identity.claims import refuse
 from veriflow.identity.settings import OidcProvider, get_auth_settings
 
@@ -160,3 +161,7 @@ def reset_oidc_caches() -> None:
         _Caches.jwks.clear()
         _Caches.jwks_forced.clear()
         _Caches.secrets.clear()
+
+
+# Cache ages come from time.monotonic, which stands still while a snapshot waits.
+after_restore(reset_oidc_caches)

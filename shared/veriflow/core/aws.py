@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from veriflow.core.settings import SettingsError, get_settings
+from veriflow.core.snapstart import after_restore
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
@@ -66,6 +67,17 @@ def reset_clients() -> None:
     """Forget cached clients (tests that start a fresh moto, or a changed endpoint)."""
     with _lock:
         _clients.clear()
+
+
+def load_models(services: Sequence[str]) -> None:
+    """Import boto3 and parse the models of `services` into the shared loader, making no call:
+    SnapStart's work before the snapshot, so a resumed copy's first clients parse nothing."""
+    for service in services:
+        _new_client(service)
+
+
+# A client keeps the credentials it was built with: a resumed copy builds its own.
+after_restore(reset_clients)
 
 
 def queue_url(variable: str, purpose: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.types import TypeDecorator
 
 from veriflow.core.db_connect import connect_args, connect_through, reset_secrets, url_from_secret
 from veriflow.core.settings import Settings, get_settings
+from veriflow.core.snapstart import after_restore, before_snapshot
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -202,4 +203,17 @@ def reset_engine() -> None:
             _engine.dispose()
         _engine, _sessions = None, None
     reset_secrets()
+
+
+# No connection goes into a snapshot, and a resumed copy reads its credentials afresh (they may
+# have rotated while the snapshot was cached).
+before_snapshot(reset_engine)
+after_restore(reset_engine)
+
+
+@before_snapshot
+def _import_driver() -> None:
+    # What a deployed function connects with, loaded once into the snapshot, not on each first query.
+    import pg8000  # noqa: F401
+    import sqlalchemy.dialects.postgresql.pg8000  # noqa: F401
 

@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from veriflow.core.snapstart import before_snapshot
 from veriflow.identity import keys
 from veriflow.identity.claims import as_utc, refuse, time_problem
 from veriflow.identity.settings import get_auth_settings
@@ -13,6 +14,15 @@ from veriflow.identity.settings import get_auth_settings
 ALGORITHM = "ES256"
 RESERVED_CLAIMS = frozenset({"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "sid"})
 MAX_TOKEN_LENGTH = 8192
+
+
+
+@before_snapshot
+def _import_jwt() -> None:
+    # PyJWT and the ES256 code of cryptography: imported on first use, or once into the snapshot.
+    import jwt  # noqa: F401
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
+
 
 # The messages of Unauthorized: stable, and saying nothing that helps forge a token.
 INVALID = "The access token is invalid."

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from veriflow.core import aws
+from veriflow.core.snapstart import after_restore
 from veriflow.identity.claims import as_utc
 from veriflow.identity.keyset import (
     KeySet,
@@ -197,3 +198,7 @@ def reset_key_cache() -> None:
         _Cache.keyset, _Cache.loaded_at, _Cache.forced_at = None, 0.0, float("-inf")
     with _PublicCache.lock:
         _PublicCache.keys, _PublicCache.loaded_at, _PublicCache.forced_at = None, 0.0, float("-inf")
+
+
+# A resumed copy reads the keys afresh: its clock says no time has passed since the snapshot.
+after_restore(reset_key_cache)
