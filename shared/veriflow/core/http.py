@@ -88,8 +88,11 @@ def http_handler(app: FastAPI) -> Callable[[dict[str, Any], Any], dict[str, Any]
 
     @before_snapshot
     def prime() -> None:
-        # Past the logging and metrics wrappers: no log line, no ColdStart metric for it.
-        asgi(priming_event(), None)
+        # Past the logging and metrics wrappers: no ColdStart metric for it. Any answer but the
+        # 404 means it reached further than routing (a call out, a failure): say so in the log.
+        status = asgi(priming_event(), None)["statusCode"]
+        if status != 404:
+            logger.warning("The snapshot's priming request answered %s, not 404.", status)
         aws.load_models(("dynamodb", "secretsmanager", "sqs", "s3"))
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
