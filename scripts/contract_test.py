@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -29,8 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "scripts" / "contract" / "schemathesis.toml"
 EMAIL = "contract@veriflow.example"
 START_TIMEOUT_S = 120
-# Operations that end the signed-in user's session (and so the token every other one uses).
-SESSION_ENDING = ("auth-logout", "auth-logout_all")
+UNLIMITED = 1_000_000  # requests per minute: the rate limits have tests of their own
+# Operations that end the signed-in user's session (and so the token every other one uses): signing
+# out, and revoking a session by id (the run finds the token's own id in the sessions list).
+SESSION_ENDING = ("auth-logout", "auth-logout_all", "auth-revoke_session")
 
 
 def _free_port() -> int:
@@ -60,6 +63,15 @@ def _wait_until_live(base: str, server: subprocess.Popen[bytes], log: Path) -> N
     raise SystemExit(f"veriflow dev did not answer within {START_TIMEOUT_S} s:\n{log.read_text()[-4000:]}")
 
 
+def _status_of_me(base: str, token: str) -> int:
+    request = urllib.request.Request(f"{base}/v1/users/me", headers={"authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return int(refused.code)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-examples", type=int, help="examples per operation (default: the config's)")
@@ -70,7 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="veriflow-contract-") as tmp:
         password = secrets.token_urlsafe(18)
         env = {**os.environ, "STAGE": "local", "SQLITE_PATH": f"{tmp}/contract.sqlite3",
-               "VERIFLOW_SUPERADMIN_PASSWORD": password, "POWERTOOLS_LOG_LEVEL": "WARNING"}
+               "VERIFLOW_SUPERADMIN_PASSWORD": password, "POWERTOOLS_LOG_LEVEL": "WARNING",
+               # One user sends every request: with the limits on, most operations would see only 429.
+               "API_RATE_LIMIT_TIERS": json.dumps(dict.fromkeys(("member", "staff", "api_key"), UNLIMITED)),
+               **{f"{name}_PER_IP_PER_MIN": str(UNLIMITED) for name in ("LOGIN", "REGISTER", "FORGOT", "VERIFY")}}
         env.pop("DATABASE_URL", None)
         subprocess.run([*veriflow, "migrate"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
         subprocess.run([*veriflow, "seed-superadmin", "--email", EMAIL], cwd=ROOT, env=env, check=True,
@@ -84,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _wait_until_live(base, server, log)
             print(f"veriflow dev answers at {base} after {time.monotonic() - started:.1f} s")
-            token = _post_json(f"{base}/v1/auth/login", {"email": EMAIL, "password": password})["access_token"]
+            token = str(_post_json(f"{base}/v1/auth/login", {"email": EMAIL, "password": password})["access_token"])
             command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "--no-color", "run",
                        f"{base}/openapi.json", "--url", base, "--header", f"Authorization: Bearer {token}",
                        "--checks", "all"]
@@ -96,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
             keeping = [option for op in SESSION_ENDING for option in ("--exclude-operation-id", op)]
             began = time.monotonic()
             status = subprocess.run([*command, *keeping], cwd=ROOT, env=env, check=False).returncode
+            # Had an operation ended the session, every later one would have seen only 401s.
+            if (me := _status_of_me(base, token)) != 200:
+                print(f"FAILED: GET /v1/users/me answered {me} after the run, not 200: the operations "
+                      "after the one that ended the session (or hit a limit) were tried signed out")
+                status = status or 1
             status = subprocess.run([*command, *ending], cwd=ROOT, env=env, check=False).returncode or status
             took = time.monotonic() - began
             print(f"schemathesis: {'passed' if status == 0 else f'FAILED (exit {status})'} in {took:.1f} s")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -17,6 +16,7 @@ from veriflow.admin.schemas import AuditEventPublic, AuditPage, OrgVerificationP
 from veriflow.audit import service as audit
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
 from veriflow.core.errors import ValidationFailed, field_error
+from veriflow.core.fields import DateTimeText
 from veriflow.core.routing import APIRouter
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(per_principal)])
@@ -33,8 +33,8 @@ def list_audit_log(
     actor_id: Annotated[str | None, Query(max_length=64)] = None,
     target_id: Annotated[str | None, Query(max_length=64)] = None,
     org_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: DateTimeText | None = None,
+    until: DateTimeText | None = None,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
 ) -> AuditPage:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Response
@@ -28,6 +27,7 @@ from veriflow.certificates.schemas import (
 )
 from veriflow.certificates.settings import get_certificate_settings
 from veriflow.core.deps import PageCursor, PageLimit, SessionDep
+from veriflow.core.fields import DateTimeText
 from veriflow.core.ratelimit import Limit, per_ip
 from veriflow.core.routing import APIRouter
 from veriflow.core.types import utcnow
@@ -84,11 +84,11 @@ def list_certificates(
     q: Annotated[str | None, Query(min_length=1, max_length=200, description="words of the recipient's name or "
                                    "the title (prefixes match), or a certificate id")] = None,
     status: Status | None = None, recipient_email: Email | None = None,
-    issued_from: datetime | None = None, issued_to: datetime | None = None,
+    issued_from: DateTimeText | None = None, issued_to: DateTimeText | None = None,
     limit: PageLimit = 50, cursor: PageCursor = None,
 ) -> CertificatePage:
     page = search.list_certificates(
-        session, principal, service.issuing_org(principal, org_id), now=utcnow(), q=q, status=status,
+        session, principal, service.issuing_org(principal, org_id, listing=True), now=utcnow(), q=q, status=status,
         recipient_email=recipient_email, issued_from=issued_from, issued_to=issued_to, limit=limit, cursor=cursor)
     return CertificatePage(data=[to_public(c) for c in page.items], next_cursor=page.next_cursor)
 

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import rfc8785
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from veriflow.core.fields import AwareDateTimeText
 from veriflow.identity.emails import Email
 
 MAX_BULK = 1000
@@ -35,8 +36,8 @@ class CertificateFields(_In):
     recipient_email: Email
     title: Text
     description: Description = ""
-    issued_at: AwareDatetime = Field(description="when it was awarded (with a time zone)")
-    expires_at: AwareDatetime | None = Field(default=None, description="after this it is no longer valid")
+    issued_at: AwareDateTimeText = Field(description="when it was awarded (with a time zone)")
+    expires_at: AwareDateTimeText | None = Field(default=None, description="after this it is no longer valid")
     metadata: dict[MetadataKey, MetadataValue] = Field(
         default_factory=dict, max_length=MAX_METADATA_KEYS,
         description=f"free fields: at most {MAX_METADATA_KEYS}, {MAX_METADATA_BYTES} bytes as JSON",

@@ -32,13 +32,17 @@ class IssuedCertificate:
     created: bool
 
 
-def issuing_org(principal: Principal, org_id: uuid.UUID | None) -> uuid.UUID:
-    """The organization a request acts for: an API key's own, or the one a person names."""
+def issuing_org(principal: Principal, org_id: uuid.UUID | None, *, listing: bool = False) -> uuid.UUID:
+    """The organization a request acts for: an API key's own, or the one a person names (in the
+    body when issuing, in the query when `listing`)."""
     if principal.kind == "api_key":
         if org_id is not None and org_id != principal.org_id:
             raise NotFound("No such organization.")
         assert principal.org_id is not None
         return principal.org_id
+    if org_id is None and listing:
+        raise ValidationFailed("Name the organization whose certificates to list.", errors=[
+            field_error(("query", "org_id"), "org_id is required when a person lists certificates.", "missing")])
     if org_id is None:
         raise ValidationFailed("Name the issuing organization.", errors=[
             field_error(("body", "org_id"), "org_id is required when a person issues.", "missing")])

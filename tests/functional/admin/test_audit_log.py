@@ -54,6 +54,10 @@ def test_only_auditors_read_the_log(api: Any, identity: Any) -> None:
     bad = api("GET", log, identity.user(roles=("admin",)), query={"cursor": "not-a-cursor"})
     assert bad["statusCode"] == 422
     assert [d["loc"] for d in bad["json"]["error"]["details"]] == [["query", "cursor"]]
+    # A number is no date and time (pydantic alone would read it as seconds since 1970)
+    numeric = api("GET", log, identity.user(roles=("admin",)), query={"until": "0.5"})
+    assert numeric["statusCode"] == 422
+    assert [d["loc"] for d in numeric["json"]["error"]["details"]] == [["query", "until"]]
 
 
 def test_listing_the_log_runs_a_constant_number_of_queries(api: Any, identity: Any, count_queries: Any) -> None:

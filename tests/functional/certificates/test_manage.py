@@ -65,6 +65,8 @@ def test_bulk_refuses_more_than_1000_rows_and_repeated_keys(api: Any, issuer: An
 
 @pytest.mark.parametrize(("change", "field"), [
     ({"issued_at": "2026-11-30T10:00:00"}, "issued_at"),
+    ({"issued_at": 1_796_000_000}, "issued_at"),  # seconds since 1970: the schema says date-time text
+    ({"expires_at": "1796000000"}, "expires_at"),
     ({"expires_at": "2026-11-29T10:00:00Z"}, None),
     ({"metadata": {f"k{i}": "v" for i in range(21)}}, "metadata"),
     ({"metadata": {"notes": "x" * 500, "more": "y" * 500, **{f"n{i}": "z" * 400 for i in range(8)}}}, "metadata"),
@@ -153,6 +155,25 @@ def test_list_pages_and_filters(api: Any, issuer: Any) -> None:
     assert len(waiting["json"]["data"]) == 7
     by_email = api("GET", "/v1/certificates", owner, query={"org_id": str(org_id), "recipient_email": "P3@example.org"})
     assert [c["recipient_email"] for c in by_email["json"]["data"]] == ["p3@example.org"]
+
+
+def test_a_person_lists_by_naming_the_organization_in_the_query(api: Any, issuer: Any) -> None:
+    owner, _ = issuer
+    refused = api("GET", "/v1/certificates", owner)
+    assert refused["statusCode"] == 422
+    assert refused["json"]["error"]["message"] == "Name the organization whose certificates to list."
+    assert [d["loc"] for d in refused["json"]["error"]["details"]] == [["query", "org_id"]]
+
+
+@pytest.mark.parametrize("value", ["0.5", "1796000000", "-1", "1e9"])
+def test_date_filters_are_date_time_text_not_numbers(api: Any, issuer: Any, value: str) -> None:
+    owner, org_id = issuer
+    refused = api("GET", "/v1/certificates", owner, query={"org_id": str(org_id), "issued_from": value})
+    assert refused["statusCode"] == 422
+    detail = refused["json"]["error"]["details"][0]
+    assert (detail["loc"], detail["type"]) == (["query", "issued_from"], "datetime_type")
+    accepted = api("GET", "/v1/certificates", owner, query={"org_id": str(org_id), "issued_from": "2026-01-31T09:30:00Z"})
+    assert accepted["statusCode"] == 200
 
 
 def test_revocation_is_final_audited_and_announced(api: Any, issuer: Any, identity: Identity) -> None:
