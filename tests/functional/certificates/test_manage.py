@@ -172,7 +172,8 @@ def test_date_filters_are_date_time_text_not_numbers(api: Any, issuer: Any, valu
     assert refused["statusCode"] == 422
     detail = refused["json"]["error"]["details"][0]
     assert (detail["loc"], detail["type"]) == (["query", "issued_from"], "datetime_type")
-    accepted = api("GET", "/v1/certificates", owner, query={"org_id": str(org_id), "issued_from": "2026-01-31T09:30:00Z"})
+    text = {"org_id": str(org_id), "issued_from": "2026-01-31T09:30:00Z"}
+    accepted = api("GET", "/v1/certificates", owner, query=text)
     assert accepted["statusCode"] == 200
 
 
