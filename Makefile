@@ -91,7 +91,7 @@ test: venv ## the whole suite: unit, functional, integration, e2e, on every core
 
 # The published spec against the running local cloud (schemathesis, bounded and derandomized).
 .PHONY: contract
-contract: venv ## API contract: schemathesis against `veriflow dev` with a seeded user (about 2.5 minutes)
+contract: venv ## API contract: schemathesis against `veriflow dev` with a seeded user (about 1.5 minutes)
 	$(PY) scripts/contract_test.py $(CONTRACT_ARGS)
 
 .PHONY: test-aws
