@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -12,6 +15,7 @@ from moto import mock_aws
 from sqlalchemy import func, select
 
 from veriflow.core.db import session_scope
+from veriflow.core.lambda_versions import stale_versions
 from veriflow.core.types import utcnow
 from veriflow.identity import keys
 from veriflow.identity.auth_models import LoginFailures, OneTimeToken, RefreshToken, Session
@@ -95,3 +99,47 @@ def test_the_signing_key_rotates_only_when_due(cloud: LocalCloud, monkeypatch: p
     rotated = keys.load_keys()
     assert rotated.active.kid != kid
     assert rotated.get(kid) is not None
+
+
+def _publish(lam: Any, name: str, count: int) -> list[str]:
+    """`count` versions of `name`, each of new code, as deploys publish them."""
+    published = []
+    for n in range(count):
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr("app.py", f"# deploy {n}\n")
+        lam.update_function_code(FunctionName=name, ZipFile=archive.getvalue())
+        published.append(lam.publish_version(FunctionName=name)["Version"])
+    return published
+
+
+def test_old_versions_of_the_api_functions_are_deleted_under_the_functions_role(cloud: LocalCloud) -> None:
+    # GIVEN six deploys of the users function, its alias on the fifth (the sixth is being published)
+    lam = boto3.client("lambda", region_name="us-east-1")
+    users = cloud.function_name("UsersApiFunction")
+    assert _publish(lam, users, 6) == ["1", "2", "3", "4", "5", "6"]
+    lam.create_alias(FunctionName=users, Name="live", FunctionVersion="5")
+    # AND an organizations function with versions but no alias yet (its first deploy under way)
+    orgs = cloud.function_name("OrgsApiFunction")
+    _publish(lam, orgs, 3)
+    # WHEN the daily schedule fires, twice (a redelivered event)
+    first, second = _results(cloud), _results(cloud)
+    # THEN the users function keeps its alias's version, the newer one and two to roll back to
+    assert all(result["ok"] for result in [*first, *second])  # type: ignore[index]
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName=users)["Versions"]]
+    assert versions == ["$LATEST", "3", "4", "5", "6"]
+    assert first[0]["result"]["versions_deleted"][users] == ["1", "2"]  # type: ignore[index]
+    assert second[0]["result"]["versions_deleted"][users] == []  # type: ignore[index]
+    # AND a function no alias points at keeps every version
+    assert len(lam.list_versions_by_function(FunctionName=orgs)["Versions"]) == 4
+
+
+@pytest.mark.parametrize(("versions", "aliased", "stale"), [
+    ([1, 2, 3, 4, 5, 6], {5}, [1, 2]),
+    ([1, 2, 3], {3}, []),
+    ([1, 2, 3, 4, 5], {2, 5}, []),  # two aliases: nothing older than the oldest one's to delete
+    ([3, 7, 9, 10], {10}, [3]),
+    ([1, 2, 3], set(), []),
+])
+def test_which_versions_are_stale(versions: list[int], aliased: set[int], stale: list[int]) -> None:
+    assert stale_versions(versions, aliased) == stale

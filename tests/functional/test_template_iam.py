@@ -98,3 +98,20 @@ def test_the_registry_layer_reads_issued_images_and_never_those_being_checked(te
     assert _may(registry, "s3", "GetObject", {"Bucket": bucket, "Key": "issued/org/cert.png"})
     assert not _may(registry, "s3", "GetObject", {"Bucket": bucket, "Key": "incoming/org/cert/abc"})
     assert not _may(registry, "s3", "PutObject", {"Bucket": bucket, "Key": "issued/org/cert.png"})
+
+
+def test_only_maintenance_deletes_versions_and_never_a_function(template_cloud: LocalCloud) -> None:
+    users = template_cloud.function_name("UsersApiFunction")
+    health = template_cloud.function_name("HealthApiFunction")
+    maintenance = template_cloud.principals["MaintenanceFunction"]
+    # It reads the API functions' versions and aliases, and deletes a version of one
+    assert _may(maintenance, "lambda", "ListVersionsByFunction", {"FunctionName": users})
+    assert _may(maintenance, "lambda", "ListAliases", {"FunctionName": users})
+    assert _may(maintenance, "lambda", "DeleteFunction", {"FunctionName": users, "Qualifier": "3"})
+    # never the function itself, nor another function's versions
+    assert not _may(maintenance, "lambda", "DeleteFunction", {"FunctionName": users})
+    assert not _may(maintenance, "lambda", "DeleteFunction", {"FunctionName": health, "Qualifier": "1"})
+    # and no other function may delete any
+    deleters = {lid for lid, p in template_cloud.principals.items()
+                if _may(p, "lambda", "DeleteFunction", {"FunctionName": users, "Qualifier": "3"})}
+    assert deleters == {"MaintenanceFunction"}

@@ -136,11 +136,17 @@ def _states(operation: str, params: Mapping[str, Any], where: Where) -> list[Aut
 
 
 def _lambda(operation: str, params: Mapping[str, Any], where: Where) -> list[Authorization]:
-    if operation in ("Invoke", "InvokeAsync", "GetFunction"):
-        name = str(params["FunctionName"])
-        arn = name if name.startswith("arn:") else _arn("lambda", where, f"function:{name}")
-        return [("lambda:InvokeFunction" if operation.startswith("Invoke") else "lambda:GetFunction", arn)]
-    raise UnmappedOperation(f"lambda.{operation}")
+    if operation not in ("Invoke", "InvokeAsync", "GetFunction", "ListVersionsByFunction", "ListAliases",
+                         "DeleteFunction"):
+        raise UnmappedOperation(f"lambda.{operation}")
+    name = str(params["FunctionName"])
+    arn = name if name.startswith("arn:") else _arn("lambda", where, f"function:{name}")
+    if operation.startswith("Invoke"):
+        return [("lambda:InvokeFunction", arn)]
+    # A version's ARN is the function's with `:N`: deleting one is allowed by a policy on that form.
+    if operation == "DeleteFunction" and params.get("Qualifier"):
+        arn = f"{arn}:{params['Qualifier']}"
+    return [(f"lambda:{operation}", arn)]
 
 
 def _events(operation: str, params: Mapping[str, Any], where: Where) -> list[Authorization]:
