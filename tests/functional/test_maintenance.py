@@ -132,6 +132,12 @@ def test_old_versions_of_the_api_functions_are_deleted_under_the_functions_role(
     assert second[0]["result"]["versions_deleted"][users] == []  # type: ignore[index]
     # AND a function no alias points at keeps every version
     assert len(lam.list_versions_by_function(FunctionName=orgs)["Versions"]) == 4
+    # AND a version an alias shifts part of its traffic to is kept too
+    lam.update_alias(FunctionName=users, Name="live", FunctionVersion="6",
+                     RoutingConfig={"AdditionalVersionWeights": {"3": 0.1}})
+    _results(cloud)
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName=users)["Versions"]]
+    assert versions == ["$LATEST", "3", "4", "5", "6"]
 
 
 @pytest.mark.parametrize(("versions", "aliased", "stale"), [

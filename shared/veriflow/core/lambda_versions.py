@@ -23,8 +23,15 @@ def _versions(lam: Any, name: str) -> list[int]:
 
 
 def _aliased(lam: Any, name: str) -> set[int]:
+    """Every version an alias routes to: its own, and those it shifts traffic to (a gradual deploy)."""
     pages = lam.get_paginator("list_aliases").paginate(FunctionName=name)
-    return {int(a["FunctionVersion"]) for page in pages for a in page["Aliases"] if a["FunctionVersion"] != "$LATEST"}
+    routed = {
+        version
+        for page in pages
+        for alias in page["Aliases"]
+        for version in [alias["FunctionVersion"], *alias.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})]
+    }
+    return {int(version) for version in routed if version != "$LATEST"}
 
 
 def stale_versions(versions: Sequence[int], aliased: set[int], keep_previous: int = KEEP_PREVIOUS) -> list[int]:
