@@ -216,4 +216,3 @@ def _import_driver() -> None:
     # What a deployed function connects with, loaded once into the snapshot, not on each first query.
     import pg8000  # noqa: F401
     import sqlalchemy.dialects.postgresql.pg8000  # noqa: F401
-

@@ -16,7 +16,6 @@ RESERVED_CLAIMS = frozenset({"iss", "aud", "sub", "iat", "nbf", "exp", "jti", "s
 MAX_TOKEN_LENGTH = 8192
 
 
-
 @before_snapshot
 def _import_jwt() -> None:
     # PyJWT and the ES256 code of cryptography: imported on first use, or once into the snapshot.
