@@ -6,12 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi import APIRouter
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import OperationalError
 
 from veriflow.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from veriflow.core.http import create_app, http_handler
+from veriflow.core.routing import APIRouter
 
 REQUEST_ID = "Kx2bqiYEoAMEbSg="  # the sample event's API Gateway request id
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fastapi import APIRouter
 
 from veriflow.core.http import create_app, http_handler
+from veriflow.core.routing import APIRouter
 
 router = APIRouter(prefix="/v1/probe", tags=["probe"])
 

@@ -38,8 +38,11 @@ import importlib.util, json, sys
 spec = importlib.util.spec_from_file_location("app", sys.argv[1])
 module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
 openapi = sys.modules.get("fastapi.openapi.models")
+app = getattr(module, "app", None)  # the HTTP functions' FastAPI app
+declared = [id(route) for router in app.state.routers for route in router.routes] if app else []
 print(json.dumps({"modules": sorted(sys.modules),
-                  "openapi_models_built": bool(openapi and openapi.OpenAPI.__pydantic_complete__)}))
+                  "openapi_models_built": bool(openapi and openapi.OpenAPI.__pydantic_complete__),
+                  "routes_as_declared": bool(app) and [id(route) for route in app.routes] == declared}))
 """
 
 
@@ -88,3 +91,11 @@ def test_pydantic_models_are_built_on_first_use(function: str) -> None:
     # FastAPI's OpenAPI models serve only the published document: veriflow/__init__.py defers
     # every model's build, and these are never used at init (nor by a request).
     assert _probe(function)["openapi_models_built"] is False
+
+
+@pytest.mark.parametrize("function", sorted(SERVES))
+def test_the_app_serves_its_routes_as_declared(function: str) -> None:
+    # GIVEN a fresh interpreter  WHEN the function's module is loaded as Lambda does
+    # THEN the app's routes are the very route objects its routers built (FastAPI's include_router
+    # would build each one again for the app on the first request)
+    assert _probe(function)["routes_as_declared"] is True

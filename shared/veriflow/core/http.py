@@ -5,24 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import Depends, FastAPI
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from veriflow.core import openapi
 from veriflow.core.literal_paths import LiteralPathMethods
 from veriflow.core.middleware import RequestContextMiddleware
-from veriflow.core.request_text import refuse_nul_text
 from veriflow.core.responses import install_error_handlers
-from veriflow.core.routing import APIRouter
+from veriflow.core.routing import APIRouter, operation_id
 
 API_TITLE = "Veriflow API"
 API_VERSION = "1.0.0"
-
-
-def operation_id(route: APIRoute) -> str:
-    """Stable operation ids: `<tag>-<function name>`."""
-    tag = route.tags[0] if route.tags else "default"
-    return f"{tag}-{route.name}"
 
 
 def create_app(*routers: APIRouter) -> FastAPI:
@@ -34,11 +26,13 @@ def create_app(*routers: APIRouter) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,
-        # Before every route's own dependencies: NUL reaches neither a query nor a row.
-        dependencies=[Depends(refuse_nul_text)],
     )
     for router in routers:
-        app.include_router(router)
+        if not isinstance(router, APIRouter):
+            raise TypeError(f"{router!r}: declare routes on veriflow.core.routing.APIRouter, which gives "
+                            "every route the NUL refusal and its operation id")
+        # The routes as built (each carries its router's prefix, tags and dependencies).
+        app.router.routes.extend(router.routes)
     app.state.routers = routers
     install_error_handlers(app)
     openapi.install(app)
