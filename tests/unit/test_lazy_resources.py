@@ -42,3 +42,17 @@ def test_clients_use_the_regional_endpoint_by_default(monkeypatch: pytest.Monkey
     get_settings.cache_clear()
     assert aws.client("s3").meta.region_name == "eu-west-1"
     assert "127.0.0.1" not in aws.client("s3").meta.endpoint_url
+
+
+def test_clients_share_one_session_until_reset() -> None:
+    # GIVEN two services' clients  THEN they come from one session (one credential lookup)
+    aws.reset_clients()
+    first = aws.client("sqs")
+    assert aws.client("s3")._request_signer._credentials is first._request_signer._credentials
+    assert aws.dedicated_client("sqs", None) is not first
+    # WHEN the clients are reset (a copy resumed from a snapshot)  THEN the next client has a new
+    # session, which looks its credentials up again
+    aws.reset_clients()
+    renewed = aws.client("sqs")
+    assert renewed is not first
+    assert renewed._request_signer._credentials is not first._request_signer._credentials
