@@ -40,12 +40,12 @@ def issuing_org(principal: Principal, org_id: uuid.UUID | None, *, listing: bool
             raise NotFound("No such organization.")
         assert principal.org_id is not None
         return principal.org_id
-    if org_id is None and listing:
-        raise ValidationFailed("Name the organization whose certificates to list.", errors=[
-            field_error(("query", "org_id"), "org_id is required when a person lists certificates.", "missing")])
     if org_id is None:
-        raise ValidationFailed("Name the issuing organization.", errors=[
-            field_error(("body", "org_id"), "org_id is required when a person issues.", "missing")])
+        where, message, act = (
+            ("query", "Name the organization whose certificates to list.", "lists certificates") if listing
+            else ("body", "Name the issuing organization.", "issues"))
+        raise ValidationFailed(message, errors=[
+            field_error((where, "org_id"), f"org_id is required when a person {act}.", "missing")])
     return org_id
 
 

@@ -165,6 +165,15 @@ def test_a_person_lists_by_naming_the_organization_in_the_query(api: Any, issuer
     assert [d["loc"] for d in refused["json"]["error"]["details"]] == [["query", "org_id"]]
 
 
+def test_a_person_issues_by_naming_the_organization_in_the_body(api: Any, issuer: Any) -> None:
+    owner, _ = issuer
+    refused = api("POST", "/v1/certificates", owner, json_body=fields())
+    assert refused["statusCode"] == 422
+    assert refused["json"]["error"]["message"] == "Name the issuing organization."
+    assert refused["json"]["error"]["details"] == [
+        {"loc": ["body", "org_id"], "msg": "org_id is required when a person issues.", "type": "missing"}]
+
+
 @pytest.mark.parametrize("value", ["0.5", "1796000000", "-1", "1e9"])
 def test_date_filters_are_date_time_text_not_numbers(api: Any, issuer: Any, value: str) -> None:
     owner, org_id = issuer
