@@ -1,8 +1,10 @@
 """The API contract, checked: schemathesis against the published spec of a running `veriflow dev`.
 
 Starts the local cloud (`veriflow dev`, embedded defaults) on a free port with a throwaway SQLite
-database and a seeded superadmin, signs in, and runs schemathesis (scripts/contract/schemathesis.toml:
-every check, a fixed number of derandomized examples per operation) with that user's access token.
+database and a seeded superadmin, signs in, creates through the API what path parameters name (an
+organization with a certificate, an API key and an invitation; a second account), and runs
+schemathesis (scripts/contract/schemathesis.toml: every check, a fixed number of derandomized
+examples per operation, those ids in the paths) with that user's access token.
 It fails on any server error, response that breaks the spec, valid request rejected or invalid one
 accepted. Prints how long the run took. `.ci/run` runs it; so can anyone:
 
@@ -25,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "scripts" / "contract" / "schemathesis.toml"
@@ -42,12 +45,30 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _post_json(url: str, body: dict[str, object]) -> dict[str, object]:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"content-type": "application/json"})
+def _call(url: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
+    """POST `body` (GET without one) and the JSON answer; an error status raises."""
+    headers = {"content-type": "application/json"} | ({"authorization": f"Bearer {token}"} if token else {})
+    request = urllib.request.Request(url, data=None if body is None else json.dumps(body).encode(),
+                                     method="GET" if body is None else "POST", headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
-        answer: dict[str, object] = json.loads(response.read())
-        return answer
+        return json.loads(response.read() or b"null")
+
+
+def _seed(base: str, token: str) -> dict[str, str]:
+    """What the path parameters name, created through the API by the signed-in superadmin: an
+    organization of theirs with a certificate, an API key and an invitation, and a second account.
+    Without them every operation on an id would only ever answer 404. Path parameter -> value."""
+    member = "contract-member@veriflow.example"
+    _call(f"{base}/v1/auth/register", {"email": member, "password": secrets.token_urlsafe(18)})
+    user_id = _call(f"{base}/v1/users?email={member}", token=token)["data"][0]["id"]
+    org_id = _call(f"{base}/v1/orgs", {"name": "Contract Academy"}, token)["id"]
+    certificate = _call(f"{base}/v1/certificates", {
+        "org_id": org_id, "recipient_name": "Ada Lovelace", "recipient_email": "ada@veriflow.example",
+        "title": "Analytical Engines 101", "issued_at": "2026-11-30T10:00:00Z", "image_type": "image/png"}, token)
+    key = _call(f"{base}/v1/orgs/{org_id}/api-keys", {"name": "contract", "scopes": ["org:read"]}, token)
+    invitation = _call(f"{base}/v1/orgs/{org_id}/invitations", {"email": "invitee@veriflow.example"}, token)
+    return {"org_id": org_id, "user_id": user_id, "certificate_id": certificate["certificate"]["id"],
+            "key_id": key["id"], "invitation_id": invitation["id"]}
 
 
 def _wait_until_live(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
@@ -99,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _wait_until_live(base, server, log)
             print(f"veriflow dev answers at {base} after {time.monotonic() - started:.1f} s")
-            token = str(_post_json(f"{base}/v1/auth/login", {"email": EMAIL, "password": password})["access_token"])
+            token = str(_call(f"{base}/v1/auth/login", {"email": EMAIL, "password": password})["access_token"])
+            # The config's [parameters] read these: each operation on an id is tried on a real one.
+            env |= {f"VERIFLOW_CONTRACT_{name.upper()}": value for name, value in _seed(base, token).items()}
             command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "--no-color", "run",
                        f"{base}/openapi.json", "--url", base, "--header", f"Authorization: Bearer {token}",
                        "--checks", "all"]
