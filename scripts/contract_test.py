@@ -2,7 +2,7 @@
 
 Starts the local cloud (`veriflow dev`, embedded defaults) on a free port with a throwaway SQLite
 database and a seeded superadmin, signs in, creates through the API what path parameters name (an
-organization with a certificate, an API key and an invitation; a second account), and runs
+organization with a certificate, an API key, a member and an invitation; a notification), and runs
 schemathesis (scripts/contract/schemathesis.toml: every check, a fixed number of derandomized
 examples per operation, those ids in the paths) with that user's access token.
 It fails on any server error, response that breaks the spec, valid request rejected or invalid one
@@ -25,7 +25,9 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "scripts" / "contract" / "schemathesis.toml"
 EMAIL = "contract@veriflow.example"
 START_TIMEOUT_S = 120
+SEED_TIMEOUT_S = 30
 UNLIMITED = 1_000_000  # requests per minute: the rate limits have tests of their own
 # Operations that end the signed-in user's session (and so the token every other one uses): signing
 # out, and revoking a session by id (the run finds the token's own id in the sessions list).
@@ -54,21 +57,52 @@ def _call(url: str, body: dict[str, Any] | None = None, token: str | None = None
         return json.loads(response.read() or b"null")
 
 
+def _soon(what: str, find: Callable[[], str | None]) -> str:
+    """`find()`'s answer once it has one: the notifications worker runs in the background."""
+    deadline = time.monotonic() + SEED_TIMEOUT_S
+    while (found := find()) is None:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"seeding the contract run: no {what} within {SEED_TIMEOUT_S} s")
+        time.sleep(0.2)
+    return found
+
+
+def _mail_token(base: str, to: str, subject: str) -> str:
+    """The token in the latest mail to `to` whose subject starts with `subject` (`GET /_local/mail`)."""
+    def find() -> str | None:
+        mails = [m for m in _call(f"{base}/_local/mail")["data"] if to in m["to"] and m["subject"].startswith(subject)]
+        return str(mails[-1]["tokens"][0]) if mails and mails[-1]["tokens"] else None
+    return _soon(f"mail {subject!r} to {to}", find)
+
+
 def _seed(base: str, token: str) -> dict[str, str]:
     """What the path parameters name, created through the API by the signed-in superadmin: an
-    organization of theirs with a certificate, an API key and an invitation, and a second account.
+    organization of theirs with a certificate, an API key, a member (a second account, verified,
+    who accepted an invitation) and an open invitation; a notification of theirs (a broadcast).
     Without them every operation on an id would only ever answer 404. Path parameter -> value."""
-    member = "contract-member@veriflow.example"
-    _call(f"{base}/v1/auth/register", {"email": member, "password": secrets.token_urlsafe(18)})
-    user_id = _call(f"{base}/v1/users?email={member}", token=token)["data"][0]["id"]
+    member, password = "contract-member@veriflow.example", secrets.token_urlsafe(18)
+    _call(f"{base}/v1/auth/register", {"email": member, "password": password})
+    _call(f"{base}/v1/auth/verify-email", {"token": _mail_token(base, member, "Confirm your email address")})
+    member_token = _call(f"{base}/v1/auth/login", {"email": member, "password": password})["access_token"]
+    user_id = _call(f"{base}/v1/users?{urllib.parse.urlencode({'email': member})}", token=token)["data"][0]["id"]
     org_id = _call(f"{base}/v1/orgs", {"name": "Contract Academy"}, token)["id"]
+    _call(f"{base}/v1/orgs/{org_id}/invitations", {"email": member}, token)
+    _call(f"{base}/v1/orgs/invitations/accept", {"token": _mail_token(base, member, "You are invited")},
+          member_token)
+    invitation = _call(f"{base}/v1/orgs/{org_id}/invitations", {"email": "invitee@veriflow.example"}, token)
     certificate = _call(f"{base}/v1/certificates", {
         "org_id": org_id, "recipient_name": "Ada Lovelace", "recipient_email": "ada@veriflow.example",
         "title": "Analytical Engines 101", "issued_at": "2026-11-30T10:00:00Z", "image_type": "image/png"}, token)
     key = _call(f"{base}/v1/orgs/{org_id}/api-keys", {"name": "contract", "scopes": ["org:read"]}, token)
-    invitation = _call(f"{base}/v1/orgs/{org_id}/invitations", {"email": "invitee@veriflow.example"}, token)
+    _call(f"{base}/v1/admin/broadcasts", {"segment": "superadmin", "title": "Contract run", "body": "Seeded."}, token)
+
+    def notification() -> str | None:
+        data = _call(f"{base}/v1/notifications", token=token)["data"]
+        return str(data[0]["id"]) if data else None
+
     return {"org_id": org_id, "user_id": user_id, "certificate_id": certificate["certificate"]["id"],
-            "key_id": key["id"], "invitation_id": invitation["id"]}
+            "key_id": key["id"], "invitation_id": invitation["id"],
+            "notification_id": _soon("broadcast in the inbox", notification)}
 
 
 def _wait_until_live(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
