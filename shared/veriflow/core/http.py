@@ -47,7 +47,8 @@ def openapi_spec(app: FastAPI) -> dict[str, Any]:
     return app.openapi()
 
 
-# A request no route serves: it makes the app build every route's parameters and models.
+# A request no route serves: it runs the whole request path once (Mangum's event loop, the
+# middleware and its method table, routing, the 404 envelope) without reaching a route.
 PRIMING_PATH = "/_snapstart/prime"
 
 

@@ -15,13 +15,12 @@ from veriflow.core.errors import method_not_allowed
 
 
 def literal_methods(app: FastAPI) -> dict[str, frozenset[str]]:
-    """Path -> methods of every route without path parameters (HEAD, which Starlette adds, left out),
-    from the routers `create_app` included (their routes carry the router's prefix)."""
+    """Path -> methods of every route of the app without path parameters (HEAD, which Starlette
+    adds, left out)."""
     found: dict[str, set[str]] = {}
-    for router in getattr(app.state, "routers", ()):
-        for route in router.routes:
-            if isinstance(route, APIRoute) and "{" not in route.path:
-                found.setdefault(route.path, set()).update((route.methods or set()) - {"HEAD"})
+    for route in app.routes:
+        if isinstance(route, APIRoute) and "{" not in route.path:
+            found.setdefault(route.path, set()).update((route.methods or set()) - {"HEAD"})
     return {path: frozenset(methods) for path, methods in found.items()}
 
 
